@@ -1,0 +1,3 @@
+from kalrav.cli import main
+
+main()

@@ -1,0 +1,63 @@
+"""Who is calling the API: a personal token (Authorization: Bearer kal_...) or a signed-in session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from ninja.security import APIKeyCookie, HttpBearer
+
+from kalrav.api import tokens
+from kalrav.api.models import ApiToken
+from kalrav.workspaces.audit import Actor
+from kalrav.workspaces.models import Member
+from kalrav.workspaces.permissions import Perm
+
+
+@dataclass
+class Caller:
+    user: object
+    token: ApiToken | None = None
+    token_member: Member | None = None
+
+    @property
+    def actor(self) -> Actor:
+        label = f"{self.user.email} (token {self.token.prefix}…)" if self.token else ""  # type: ignore[attr-defined]
+        return Actor(user=self.user, via="api", label=label)
+
+    def member(self, slug: str, perm: Perm) -> Member:
+        """The caller's membership in a workspace; 404 for outsiders, 403 without the permission."""
+        if self.token_member is not None:
+            member = self.token_member if self.token_member.workspace.slug == slug else None
+        else:
+            member = Member.objects.select_related("workspace", "user").filter(workspace__slug=slug, user=self.user).first()
+        if member is None:
+            raise Http404
+        if not member.can(perm):
+            raise PermissionDenied
+        return member
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Caller | None:
+        found = tokens.authenticate(token)
+        if found is None:
+            return None
+        record, member = found
+        return Caller(user=record.user, token=record, token_member=member)
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser's session, with CSRF checked on writes (ninja does that for cookie auth)."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Caller | None:
+        if request.user.is_authenticated:
+            return Caller(user=request.user)
+        return None
+
+
+def caller(request: HttpRequest) -> Caller:
+    return request.auth  # type: ignore[attr-defined,return-value]

@@ -1,0 +1,23 @@
+from ninja import NinjaAPI
+
+from kalrav.api import errors
+from kalrav.api.auth import SessionAuth, TokenAuth
+
+api = NinjaAPI(
+    title="Kalrav API",
+    version="1",
+    description=(
+        "Everything the Kalrav interface does, for scripts. Authenticate with a personal token "
+        "(Settings → API tokens) as `Authorization: Bearer kal_…`. Each operation names the "
+        "permission it needs in `x-kalrav-permission`; errors are `{code, message}`."
+    ),
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+)
+errors.install(api)
+
+from kalrav.api.routes import router as account_router  # noqa: E402
+from kalrav.workspaces.api import router as workspaces_router  # noqa: E402
+
+api.add_router("/", account_router)
+api.add_router("/workspaces", workspaces_router)

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from kalrav.api import tokens
+from kalrav.api.auth import caller
+from kalrav.api.models import ApiToken
+from kalrav.api.schemas import ERRORS, TokenCreatedOut, TokenIn, TokenOut, perm
+from kalrav.workspaces.permissions import Perm
+
+router = Router(tags=["account"])
+
+
+class MeOut(Schema):
+    email: str
+    first_name: str
+    last_name: str
+    language: str
+    two_factor: bool
+    token_workspace: str | None
+    token_role: str | None
+
+
+@router.get("/me", response={200: MeOut, **ERRORS}, openapi_extra=perm("authenticated"))
+def me(request: HttpRequest):
+    who = caller(request)
+    user = who.user
+    return {
+        "email": user.email,  # type: ignore[attr-defined]
+        "first_name": user.first_name,  # type: ignore[attr-defined]
+        "last_name": user.last_name,  # type: ignore[attr-defined]
+        "language": user.language,  # type: ignore[attr-defined]
+        "two_factor": user.has_two_factor,  # type: ignore[attr-defined]
+        "token_workspace": who.token.workspace.slug if who.token else None,
+        "token_role": who.token.role if who.token else None,
+    }
+
+
+@router.get("/workspaces/{ws}/tokens", response={200: list[TokenOut], **ERRORS}, openapi_extra=perm(Perm.TOKENS_USE), tags=["tokens"])
+def list_tokens(request: HttpRequest, ws: str):
+    member = caller(request).member(ws, Perm.TOKENS_USE)
+    return ApiToken.objects.filter(workspace=member.workspace, user=member.user)
+
+
+@router.post("/workspaces/{ws}/tokens", response={201: TokenCreatedOut, **ERRORS}, openapi_extra=perm(Perm.TOKENS_USE), tags=["tokens"])
+def create_token(request: HttpRequest, ws: str, payload: TokenIn):
+    who = caller(request)
+    member = who.member(ws, Perm.TOKENS_USE)
+    record, token = tokens.create_token(member, who.actor, **payload.dict())
+    return 201, {**TokenOut.from_orm(record).dict(), "token": token}
+
+
+@router.delete("/workspaces/{ws}/tokens/{token_id}", response={204: None, **ERRORS}, openapi_extra=perm(Perm.TOKENS_USE), tags=["tokens"])
+def revoke_token(request: HttpRequest, ws: str, token_id: int):
+    who = caller(request)
+    member = who.member(ws, Perm.TOKENS_USE)
+    tokens.revoke_token(member, who.actor, token_id)
+    return 204, None

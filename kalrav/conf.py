@@ -1,0 +1,110 @@
+"""Reading settings from the environment.
+
+Every helper refuses a bad value with an error that names the variable, so a
+typo in a deployment stops the process at start-up instead of surfacing later
+as a strange behaviour.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class ImproperlyConfiguredVariable(Exception):
+    """A setting's environment variable holds a value Kalrav cannot use."""
+
+    def __init__(self, name: str, value: str, expected: str):
+        self.name = name
+        super().__init__(f"{name}={value!r} is not valid: expected {expected}.")
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class Env:
+    """Typed access to an environment mapping (os.environ unless tests pass one)."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None):
+        self.environ = os.environ if environ is None else environ
+
+    def raw(self, name: str) -> str | None:
+        value = self.environ.get(name)
+        return None if value is None else value.strip()
+
+    def str(self, name: str, default: str) -> str:
+        value = self.raw(name)
+        return default if value is None or value == "" else value
+
+    def bool(self, name: str, default: bool) -> bool:
+        value = self.raw(name)
+        if value is None:
+            return default
+        lowered = value.lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise ImproperlyConfiguredVariable(name, value, "one of 1/0, true/false, yes/no, on/off")
+
+    def int(self, name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+        value = self.raw(name)
+        if value is None or value == "":
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise ImproperlyConfiguredVariable(name, value, "a whole number") from None
+        if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+            bounds = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+            raise ImproperlyConfiguredVariable(name, value, f"a whole number {bounds}")
+        return number
+
+    def list(self, name: str, default: list[str]) -> list[str]:
+        value = self.raw(name)
+        if value is None or value == "":
+            return list(default)
+        items = [item.strip() for item in value.split(",")]
+        if any(not item for item in items):
+            raise ImproperlyConfiguredVariable(name, value, "a comma-separated list with no empty items")
+        return items
+
+    def url(self, name: str, default: str | None, *, schemes: tuple[str, ...]) -> str | None:
+        value = self.raw(name)
+        if value is None or value == "":
+            return default
+        parts = urlsplit(value)
+        if parts.scheme not in schemes:
+            raise ImproperlyConfiguredVariable(name, value, f"a URL starting with {' or '.join(s + '://' for s in schemes)}")
+        if parts.scheme not in ("sqlite",) and not parts.netloc:
+            raise ImproperlyConfiguredVariable(name, value, "a URL with a host")
+        return value
+
+    def path(self, name: str, default: Path) -> Path:
+        value = self.raw(name)
+        if value is None or value == "":
+            return default
+        path = Path(value).expanduser()
+        if not path.is_absolute():
+            raise ImproperlyConfiguredVariable(name, value, "an absolute path")
+        if path.exists() and not path.is_dir():
+            raise ImproperlyConfiguredVariable(name, value, "a directory (a file of that name exists)")
+        return path
+
+    def timezone(self, name: str, default: str) -> str:
+        value = self.str(name, default)
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ImproperlyConfiguredVariable(name, value, "an IANA time zone such as Asia/Kolkata") from None
+        return value
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self.str(name, default)
+        if value not in choices:
+            raise ImproperlyConfiguredVariable(name, value, "one of " + ", ".join(choices))
+        return value

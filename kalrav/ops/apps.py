@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class OpsConfig(AppConfig):
+    name = "kalrav.ops"
+    label = "ops"
+    verbose_name = "Operations"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from kalrav.ops.signals import create_cache_table
+
+        post_migrate.connect(create_cache_table, sender=self)

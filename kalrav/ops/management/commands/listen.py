@@ -1,0 +1,29 @@
+import asyncio
+import logging
+import signal
+
+from django.core.management.base import BaseCommand
+
+from kalrav import streams
+
+log = logging.getLogger("kalrav.listen")
+
+
+class Command(BaseCommand):
+    help = "Hold the long-lived network streams (one process per shard at scale)."
+
+    def handle(self, *args, **options):
+        asyncio.run(self._run())
+
+    async def _run(self) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        names = sorted(streams.LISTENERS)
+        if not names:
+            log.info("no stream listeners registered; waiting for a stop signal")
+        tasks = [asyncio.create_task(streams.load(name)(stop), name=name) for name in names]
+        await stop.wait()
+        if tasks:
+            await asyncio.wait(tasks, timeout=10)

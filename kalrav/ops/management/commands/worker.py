@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run a Huey queue worker alone (scale out by running more of these, on more machines)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--workers", type=int, default=settings.HUEY_WORKERS)
+        parser.add_argument(
+            "--no-periodic", action="store_true",
+            help="do not schedule periodic tasks; with several workers, let exactly one schedule them",
+        )  # fmt: skip
+
+    def handle(self, *args, **options):
+        extra = ["--no-periodic"] if options["no_periodic"] else []
+        call_command("run_huey", "--workers", str(options["workers"]), "--worker-type", "thread", *extra)

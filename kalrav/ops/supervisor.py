@@ -1,0 +1,99 @@
+"""`kalrav serve`: the web server, a queue worker and the stream listeners as one process group.
+
+The children run in their own session so a terminal's Ctrl+C reaches only this supervisor, which
+then stops each child the way that child stops cleanly: the Huey consumer on SIGINT (it finishes
+running tasks; queued ones stay in storage), uvicorn and the listeners on SIGTERM. Each child also
+asks the kernel to stop it if the supervisor dies, so no process outlives the group.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+log = logging.getLogger("kalrav.serve")
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    stop_signal: int
+    process: subprocess.Popen | None = None
+
+
+class Supervisor:
+    def __init__(self, children: list[Child], grace_seconds: float = 30.0):
+        self.children = children
+        self.grace_seconds = grace_seconds
+        self.stopping = False
+
+    def _on_signal(self, signum, _frame) -> None:
+        if not self.stopping:
+            log.info("received %s, stopping", signal.Signals(signum).name)
+        self.stopping = True
+
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+        for child in self.children:
+            child.process = subprocess.Popen(child.argv, start_new_session=True, preexec_fn=_die_with_parent)  # noqa: PLW1509
+            log.info("started %s (pid %s)", child.name, child.process.pid)
+        code = 0
+        while not self.stopping:
+            for child in self.children:
+                assert child.process is not None
+                if child.process.poll() is not None:
+                    log.error("%s exited with %s; stopping the others", child.name, child.process.returncode)
+                    self.stopping = True
+                    code = 1
+            time.sleep(0.2)
+        self.stop_all()
+        return code
+
+    def stop_all(self) -> None:
+        for child in self.children:
+            if child.process and child.process.poll() is None:
+                child.process.send_signal(child.stop_signal)
+        deadline = time.monotonic() + self.grace_seconds
+        for child in self.children:
+            if child.process is None:
+                continue
+            try:
+                child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log.warning("%s did not stop within %ss; killing it", child.name, self.grace_seconds)
+                child.process.kill()
+                child.process.wait()
+        log.info("stopped")
+
+
+def children_for(host: str, port: int, *, worker: bool = True, listen: bool = True) -> list[Child]:
+    python = sys.executable
+    children = [
+        Child(
+            "web",
+            [python, "-m", "uvicorn", "kalrav.asgi:application", "--host", host, "--port", str(port),
+             "--lifespan", "off", "--timeout-graceful-shutdown", "10", "--no-server-header"],
+            signal.SIGTERM,
+        ),
+    ]  # fmt: skip
+    if worker:
+        children.append(Child("worker", [python, "-m", "kalrav", "worker"], signal.SIGINT))
+    if listen:
+        children.append(Child("listen", [python, "-m", "kalrav", "listen"], signal.SIGTERM))
+    return children

@@ -1,0 +1,223 @@
+"""Django settings, all read from the environment (docs/configuration.md lists each variable)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.conf.locale import LANG_INFO
+from django.utils.translation import gettext_lazy as _
+
+from kalrav.conf import Env, ImproperlyConfiguredVariable
+
+env = Env()
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+DATA_DIR = env.path("KALRAV_DATA_DIR", Path.home() / ".local" / "share" / "kalrav")
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """The configured key, or one generated once and kept in the data directory."""
+    configured = env.str("KALRAV_SECRET_KEY", "")
+    if configured:
+        if len(configured) < 32:
+            raise ImproperlyConfiguredVariable("KALRAV_SECRET_KEY", "***", "at least 32 characters")
+        return configured
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env.bool("KALRAV_DEBUG", False)
+ALLOWED_HOSTS = env.list("KALRAV_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+BASE_URL = (env.url("KALRAV_BASE_URL", "http://127.0.0.1:8000", schemes=("http", "https")) or "").rstrip("/")
+CSRF_TRUSTED_ORIGINS = [BASE_URL]
+SECURE_COOKIES = BASE_URL.startswith("https://")
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if SECURE_COOKIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "huey.contrib.djhuey",
+    "kalrav.accounts",
+    "kalrav.workspaces",
+    "kalrav.api",
+    "kalrav.web",
+    "kalrav.ops",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kalrav.ops.metrics.RequestMetricsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "kalrav.urls"
+ASGI_APPLICATION = "kalrav.asgi.application"
+WSGI_APPLICATION = "kalrav.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kalrav.workspaces.context.workspace_context",
+                "kalrav.web.context.navigation",
+            ],
+        },
+    }
+]
+
+# --- database -------------------------------------------------------------------------------
+_database_url = env.url(
+    "DATABASE_URL",
+    f"sqlite:///{DATA_DIR / 'kalrav.sqlite3'}",
+    schemes=("sqlite", "postgres", "postgresql"),
+)
+DATABASES = {"default": dj_database_url.parse(_database_url or "", conn_max_age=60, conn_health_checks=True)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # WAL lets readers and one writer work at once; IMMEDIATE makes a writer wait for the lock
+    # at BEGIN (where the busy timeout applies) instead of failing mid-transaction.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env.int("KALRAV_SQLITE_BUSY_TIMEOUT", 20, minimum=1),
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- queue and cache ------------------------------------------------------------------------
+REDIS_URL = env.url("REDIS_URL", None, schemes=("redis", "rediss"))
+HUEY_WORKERS = env.int("KALRAV_WORKERS", 2, minimum=1, maximum=64)
+if REDIS_URL:
+    HUEY = {
+        "huey_class": "huey.PriorityRedisHuey",
+        "name": env.str("KALRAV_QUEUE_NAME", "kalrav"),
+        "url": REDIS_URL,
+        "immediate": False,
+        "consumer": {"workers": HUEY_WORKERS, "worker_type": "thread"},
+    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "kalrav",
+        "filename": str(DATA_DIR / "queue.sqlite3"),
+        "immediate": False,
+        "consumer": {"workers": HUEY_WORKERS, "worker_type": "thread"},
+    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "kalrav_cache"}}
+
+# --- auth -----------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:signin"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "accounts:signin"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SIGNIN_MAX_FAILURES = env.int("KALRAV_SIGNIN_MAX_FAILURES", 5, minimum=1)
+SIGNIN_LOCKOUT_SECONDS = env.int("KALRAV_SIGNIN_LOCKOUT_SECONDS", 900, minimum=1)
+INVITATION_DAYS = env.int("KALRAV_INVITATION_DAYS", 7, minimum=1, maximum=90)
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+
+ENCRYPTION_KEYS = env.list("KALRAV_ENCRYPTION_KEYS", [])
+
+# --- email ----------------------------------------------------------------------------------
+EMAIL_HOST = env.str("KALRAV_EMAIL_HOST", "")
+DEFAULT_FROM_EMAIL = env.str("KALRAV_EMAIL_FROM", "Kalrav <kalrav@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env.int("KALRAV_EMAIL_PORT", 587, minimum=1, maximum=65535)
+    EMAIL_HOST_USER = env.str("KALRAV_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = env.str("KALRAV_EMAIL_PASSWORD", "")
+    EMAIL_USE_SSL = env.bool("KALRAV_EMAIL_SSL", False)
+    EMAIL_USE_TLS = env.bool("KALRAV_EMAIL_TLS", not EMAIL_USE_SSL)
+    if EMAIL_USE_SSL and EMAIL_USE_TLS:
+        raise ImproperlyConfiguredVariable("KALRAV_EMAIL_TLS", "true", "false when KALRAV_EMAIL_SSL is true")
+    EMAIL_TIMEOUT = 20
+else:
+    # Without a mail server, messages land as files an administrator can open.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "outbox")
+
+# --- i18n and time --------------------------------------------------------------------------
+LANGUAGE_CODE = env.choice("KALRAV_LANGUAGE", "en", ("en", "bn", "hi", "gu", "el"))
+LANGUAGES = [
+    ("en", _("English")),
+    ("bn", _("Bengali")),
+    ("hi", _("Hindi")),
+    ("gu", _("Gujarati")),
+    ("el", _("Greek")),
+]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Django ships no Gujarati entry; the language switcher needs its local name.
+LANG_INFO.setdefault("gu", {"bidi": False, "code": "gu", "name": "Gujarati", "name_local": "ગુજરાતી"})
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+DEFAULT_WORKSPACE_TIME_ZONE = env.timezone("KALRAV_TIME_ZONE", "UTC")
+
+# --- files ----------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+MEDIA_URL = "/media/"
+MEDIA_ROOT = DATA_DIR / "media"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+
+# --- logging --------------------------------------------------------------------------------
+LOG_LEVEL = env.choice("KALRAV_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"huey": {"level": "WARNING" if LOG_LEVEL == "INFO" else LOG_LEVEL}},
+}
+
+NINJA_PAGINATION_PER_PAGE = 50
+METRICS_TOKEN = env.str("KALRAV_METRICS_TOKEN", "")

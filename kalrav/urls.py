@@ -1,0 +1,22 @@
+from django.urls import include, path
+
+from kalrav.accounts.language import set_language
+from kalrav.api import views as api_views
+from kalrav.api.main import api
+from kalrav.ops import views as ops_views
+
+handler403 = "kalrav.web.views.error_403"
+handler404 = "kalrav.web.views.error_404"
+handler500 = "kalrav.web.views.error_500"
+
+urlpatterns = [
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("metrics", ops_views.prometheus, name="metrics"),
+    path("api/v1/", api.urls),
+    path("accounts/", include("kalrav.accounts.urls")),
+    path("i18n/language/", set_language, name="set-language"),
+    path("w/<slug:ws>/settings/tokens/", api_views.token_list, name="api-tokens"),
+    path("w/<slug:ws>/settings/tokens/<int:token_id>/revoke/", api_views.token_revoke, name="api-token-revoke"),
+    path("", include("kalrav.workspaces.urls")),
+    path("", include("kalrav.web.urls")),
+]

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from kalrav.workspaces.access import SESSION_KEY, membership, workspace_view
+from kalrav.workspaces.models import Member
+from kalrav.workspaces.permissions import Perm, can
+
+from .sections import BY_SLUG, SECTIONS
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    remembered = request.session.get(SESSION_KEY)
+    if remembered and membership(request.user, remembered):
+        return redirect("web:workspace-home", ws=remembered)
+    first = Member.objects.filter(user=request.user).select_related("workspace").order_by("workspace__name").first()
+    if first is None:
+        return render(request, "web/no_workspace.html")
+    return redirect("web:workspace-home", ws=first.workspace.slug)
+
+
+@workspace_view(Perm.WORKSPACE_VIEW)
+def workspace_home(request: HttpRequest) -> HttpResponse:
+    member: Member = request.member  # type: ignore[attr-defined]
+    for section in SECTIONS:
+        if can(member.role, section.perm):
+            return redirect("web:section", ws=member.workspace.slug, section=section.slug)
+    return redirect("workspaces:brand", ws=member.workspace.slug)
+
+
+@workspace_view(Perm.WORKSPACE_VIEW)
+def section(request: HttpRequest, section: str) -> HttpResponse:
+    member: Member = request.member  # type: ignore[attr-defined]
+    found = BY_SLUG.get(section)
+    if found is None:
+        raise Http404
+    if not can(member.role, found.perm):
+        raise PermissionDenied
+    return render(request, "web/section.html", {"section": found, "nav": found.slug})
+
+
+def error_403(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def error_404(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", status=500)

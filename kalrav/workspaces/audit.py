@@ -1,0 +1,81 @@
+"""Recording changes to workspace data: one entry per change, with the fields that moved."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+from django.db.models.fields.files import FieldFile
+from django.utils.translation import gettext_lazy as _
+
+from kalrav.workspaces.models import AuditEntry, Workspace
+
+ACTION_LABELS = {
+    "workspace.create": _("created the workspace"),
+    "workspace.update": _("changed the workspace settings"),
+    "member.add": _("added a member"),
+    "member.role": _("changed a member's role"),
+    "member.remove": _("removed a member"),
+    "invitation.create": _("invited someone"),
+    "invitation.accept": _("accepted an invitation"),
+    "invitation.revoke": _("withdrew an invitation"),
+    "brand.update": _("changed the brand profile"),
+    "token.create": _("created an API token"),
+    "token.revoke": _("revoked an API token"),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a person through the web or the API, a command, or Kalrav itself."""
+
+    user: Any = None
+    via: str = "web"
+    label: str = ""
+
+    @property
+    def display(self) -> str:
+        if self.label:
+            return self.label
+        return self.user.email if self.user is not None else "Kalrav"
+
+
+SYSTEM = Actor(via="system")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, FieldFile):
+        return value.name or ""
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def snapshot(instance: models.Model, fields: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    return {name: _plain(getattr(instance, name)) for name in fields}
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
+
+
+def record(
+    workspace: Workspace,
+    actor: Actor,
+    action: str,
+    target: models.Model,
+    changes: dict[str, Any] | None = None,
+) -> AuditEntry:
+    assert action in ACTION_LABELS, f"unknown audit action {action}"
+    return AuditEntry.objects.create(
+        workspace=workspace,
+        actor=actor.user,
+        actor_label=actor.display[:200],
+        via=actor.via,
+        action=action,
+        object_type=target._meta.model_name or "",
+        object_id=str(target.pk or ""),
+        object_repr=str(target)[:200],
+        changes=changes or {},
+    )
