@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from kalrav.api import tokens
 from kalrav.api.auth import caller
@@ -48,7 +48,7 @@ def create_token(request: HttpRequest, ws: str, payload: TokenIn):
     who = caller(request)
     member = who.member(ws, Perm.TOKENS_USE)
     record, token = tokens.create_token(member, who.actor, **payload.dict())
-    return 201, {**TokenOut.from_orm(record).dict(), "token": token}
+    return Status(201, {**TokenOut.from_orm(record).model_dump(), "token": token})
 
 
 @router.delete("/workspaces/{ws}/tokens/{token_id}", response={204: None, **ERRORS}, openapi_extra=perm(Perm.TOKENS_USE), tags=["tokens"])
@@ -56,4 +56,4 @@ def revoke_token(request: HttpRequest, ws: str, token_id: int):
     who = caller(request)
     member = who.member(ws, Perm.TOKENS_USE)
     tokens.revoke_token(member, who.actor, token_id)
-    return 204, None
+    return Status(204, None)

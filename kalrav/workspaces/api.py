@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from kalrav.api.auth import caller
 from kalrav.api.schemas import ERRORS, perm
@@ -141,7 +141,7 @@ def create_workspace(request: HttpRequest, payload: WorkspaceIn):
 
         raise PermissionDenied("A workspace token cannot create workspaces; sign in to create one.")
     workspace = services.create_workspace(who.user, who.actor, **payload.dict())  # type: ignore[arg-type]
-    return 201, _workspace_out(Member.objects.select_related("workspace").get(workspace=workspace, user=who.user))
+    return Status(201, _workspace_out(Member.objects.select_related("workspace").get(workspace=workspace, user=who.user)))
 
 
 @router.get("/{ws}", response={200: WorkspaceOut, **ERRORS}, openapi_extra=perm(Perm.WORKSPACE_VIEW))
@@ -175,7 +175,7 @@ def remove_member(request: HttpRequest, ws: str, member_id: int):
     who = caller(request)
     member = who.member(ws, Perm.WORKSPACE_VIEW)
     services.remove_member(member, who.actor, member_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/{ws}/invitations", response={200: list[InvitationOut], **ERRORS}, openapi_extra=perm(Perm.MEMBERS_MANAGE))
@@ -190,7 +190,7 @@ def invite(request: HttpRequest, ws: str, payload: InvitationIn):
     member = who.member(ws, Perm.MEMBERS_MANAGE)
     invitation, token = services.invite(member, who.actor, email=payload.email, role=payload.role)
     send_invitation_email(invitation.pk, token)
-    return 201, invitation
+    return Status(201, invitation)
 
 
 @router.delete("/{ws}/invitations/{invitation_id}", response={204: None, **ERRORS}, openapi_extra=perm(Perm.MEMBERS_MANAGE))
@@ -198,7 +198,7 @@ def revoke_invitation(request: HttpRequest, ws: str, invitation_id: int):
     who = caller(request)
     member = who.member(ws, Perm.MEMBERS_MANAGE)
     services.revoke_invitation(member, who.actor, invitation_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/{ws}/brand", response={200: BrandOut, **ERRORS}, openapi_extra=perm(Perm.BRAND_VIEW))

@@ -74,7 +74,7 @@ def record(
         actor_label=actor.display[:200],
         via=actor.via,
         action=action,
-        object_type=target._meta.model_name or "",
+        object_type=target._meta.label_lower,
         object_id=str(target.pk or ""),
         object_repr=str(target)[:200],
         changes=changes or {},

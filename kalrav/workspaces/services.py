@@ -56,7 +56,7 @@ def create_workspace(user: User, actor: Actor, *, name: str, time_zone: str | No
     workspace.save()
     BrandProfile.objects.create(workspace=workspace)
     Member.objects.create(workspace=workspace, user=user, role=Role.OWNER)
-    audit.record(workspace, actor, "workspace.create", workspace, audit.snapshot(workspace, WORKSPACE_FIELDS))
+    audit.record(workspace, actor, "workspace.create", workspace, audit.diff({}, audit.snapshot(workspace, WORKSPACE_FIELDS)))
     return workspace
 
 

@@ -76,7 +76,7 @@ def general(request: HttpRequest) -> HttpResponse:
 def members(request: HttpRequest) -> HttpResponse:
     member: Member = request.member  # type: ignore[attr-defined]
     grantable = roles_grantable_by(member.role)
-    form = InviteForm(request.POST or None, roles=grantable)
+    form = InviteForm(request.POST or None, roles=grantable, initial={"role": Role.EDITOR})
     if request.method == "POST":
         if not member.can(Perm.MEMBERS_MANAGE):
             raise PermissionDenied

@@ -1,0 +1,74 @@
+"""Fixtures every test may use: a workspace with a member of each role, an outsider, clients."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.core.cache import cache
+
+from kalrav.accounts.models import User
+from kalrav.workspaces import services
+from kalrav.workspaces.audit import Actor
+from kalrav.workspaces.models import Member, Workspace
+from kalrav.workspaces.permissions import Role
+
+PASSWORD = "correct horse battery"
+
+
+def require_service(name: str) -> None:
+    """In CI a test that needs a service fails when it is missing; elsewhere it is skipped."""
+    message = f"{name} is not available"
+    if os.environ.get("CI"):
+        pytest.fail(message + " (CI requires it)")
+    pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache(db):
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_user(email: str, **extra) -> User:
+    return User.objects.create_user(email, PASSWORD, **extra)
+
+
+@pytest.fixture
+def owner(db) -> User:
+    return make_user("owner@example.test", first_name="Olivia")
+
+
+@pytest.fixture
+def workspace(owner) -> Workspace:
+    return services.create_workspace(owner, Actor(user=owner), name="Acme Tea", time_zone="Asia/Kolkata")
+
+
+@pytest.fixture
+def members(workspace, owner) -> dict[str, Member]:
+    """One member per role in `workspace`, keyed by role."""
+    found = {Role.OWNER.value: Member.objects.get(workspace=workspace, user=owner)}
+    for role in Role:
+        if role == Role.OWNER:
+            continue
+        user = make_user(f"{role.value}@example.test", first_name=role.label)
+        found[role.value] = Member.objects.create(workspace=workspace, user=user, role=role)
+    return found
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    """Owner of another workspace, member of none of ours."""
+    user = make_user("outsider@example.test")
+    services.create_workspace(user, Actor(user=user), name="Other Brand")
+    return user
+
+
+@pytest.fixture
+def member_client(client, members):
+    def signed_in(role: str):
+        client.force_login(members[role].user)
+        return client
+
+    return signed_in

@@ -1,0 +1,166 @@
+"""Every HTML view and API operation under a workspace, tried anonymously, as an outsider and as
+each role: allowed roles get through, others get 403, outsiders 404, anonymous a sign-in."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from kalrav.api import tokens
+from kalrav.api.main import api
+from kalrav.web.sections import SECTIONS
+from kalrav.workspaces import services
+from kalrav.workspaces.audit import Actor
+from kalrav.workspaces.models import Member
+from kalrav.workspaces.permissions import MATRIX, Perm, Role
+
+CALLERS = [*(r.value for r in Role), "outsider", "anonymous"]
+
+
+def _other(members, caller: str) -> Member:
+    """A member who is neither the caller nor an owner, to act upon."""
+    return members["agent"] if caller != "agent" else members["editor"]
+
+
+@dataclass
+class Case:
+    name: str
+    method: str
+    perm: Perm
+    kwargs: object = None  # callable(members, caller, workspace) -> dict
+    data: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.name}"
+
+
+def _invitation(members, caller, workspace):
+    invitation, _ = services.invite(members["owner"], Actor(user=members["owner"].user), email="new@example.test", role="editor")
+    return {"invitation_id": invitation.pk}
+
+
+def _own_token(members, caller, workspace):
+    member = members.get(caller) or members["owner"]
+    record, _ = tokens.create_token(member, Actor(user=member.user), name="script", role=member.role)
+    return {"token_id": record.pk}
+
+
+HTML_CASES = [
+    Case("web:workspace-home", "GET", Perm.WORKSPACE_VIEW),
+    *[Case("web:section", "GET", s.perm, lambda m, c, w, s=s: {"section": s.slug}) for s in SECTIONS],
+    Case("workspaces:general", "GET", Perm.WORKSPACE_VIEW),
+    Case("workspaces:general", "POST", Perm.WORKSPACE_EDIT, data={"name": "Acme Tea 2", "time_zone": "UTC", "language": "en"}),
+    Case("workspaces:members", "GET", Perm.MEMBERS_VIEW),
+    Case("workspaces:members", "POST", Perm.MEMBERS_MANAGE, data={"email": "new@example.test", "role": "client"}),
+    Case("workspaces:member-role", "POST", Perm.MEMBERS_MANAGE, lambda m, c, w: {"member_id": _other(m, c).pk}, {"role": "analyst"}),
+    Case("workspaces:member-remove", "POST", Perm.MEMBERS_MANAGE, lambda m, c, w: {"member_id": _other(m, c).pk}),
+    Case("workspaces:invitation-revoke", "POST", Perm.MEMBERS_MANAGE, _invitation),
+    Case("workspaces:brand", "GET", Perm.BRAND_VIEW),
+    Case("workspaces:brand-edit", "GET", Perm.BRAND_EDIT),
+    Case("workspaces:brand-edit", "POST", Perm.BRAND_EDIT, data={"mission": "Tea for all"}),
+    Case("workspaces:audit", "GET", Perm.AUDIT_VIEW),
+    Case("api-tokens", "GET", Perm.TOKENS_USE),
+    Case("api-tokens", "POST", Perm.TOKENS_USE, data={"name": "script", "role": "CALLER"}),
+    Case("api-token-revoke", "POST", Perm.TOKENS_USE, _own_token),
+]
+
+
+def _workspace_patterns(patterns=None, prefix="", namespace=""):
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _workspace_patterns(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern) and "<slug:ws>" in prefix + str(entry.pattern):
+            yield f"{namespace}{entry.name}"
+
+
+def test_every_workspace_view_is_in_the_matrix_test():
+    covered = {case.name for case in HTML_CASES}
+    assert set(_workspace_patterns()) <= covered
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("case", HTML_CASES, ids=str)
+def test_html_view(case: Case, caller, client, workspace, members, outsider):
+    kwargs = {"ws": workspace.slug, **(case.kwargs(members, caller, workspace) if case.kwargs else {})}
+    url = reverse(case.name, kwargs=kwargs)
+    if caller == "outsider":
+        client.force_login(outsider)
+    elif caller != "anonymous":
+        client.force_login(members[caller].user)
+    data = {k: (caller if v == "CALLER" else v) for k, v in case.data.items()}
+    response = client.get(url) if case.method == "GET" else client.post(url, data)
+    if caller == "anonymous":
+        assert response.status_code == 302 and "/accounts/signin/" in response["Location"]
+    elif caller == "outsider":
+        assert response.status_code == 404
+    elif caller in MATRIX[case.perm]:
+        assert response.status_code in (200, 302), response.content[:500]
+    else:
+        assert response.status_code == 403
+
+
+# --- API -----------------------------------------------------------------------------------
+
+BODIES = {
+    ("patch", "/api/v1/workspaces/{ws}"): {"name": "Renamed"},
+    ("patch", "/api/v1/workspaces/{ws}/members/{member_id}"): {"role": "analyst"},
+    ("post", "/api/v1/workspaces/{ws}/invitations"): {"email": "new@example.test", "role": "client"},
+    ("patch", "/api/v1/workspaces/{ws}/brand"): {"mission": "Tea for all"},
+    ("post", "/api/v1/workspaces/{ws}/tokens"): {"name": "script", "role": "CALLER"},
+}
+
+
+def _api_operations():
+    schema = api.get_openapi_schema(path_prefix="/api/v1")
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            perm = operation.get("x-kalrav-permission")
+            assert perm, f"{method.upper()} {path} declares no x-kalrav-permission"
+            if "{ws}" in path:
+                yield method, path, Perm(perm)
+
+
+API_OPERATIONS = list(_api_operations())
+
+
+def test_api_has_workspace_operations():
+    assert len(API_OPERATIONS) >= 12
+
+
+def _token_for(member: Member) -> str:
+    return tokens.create_token(member, Actor(user=member.user), name="matrix", role=member.role)[1]
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize(("method", "path", "perm"), API_OPERATIONS, ids=[f"{m} {p}" for m, p, _ in API_OPERATIONS])
+def test_api_operation(method, path, perm, caller, client, workspace, members, outsider):
+    ids = {
+        "ws": workspace.slug,
+        "member_id": _other(members, caller).pk,
+        "invitation_id": _invitation(members, caller, workspace)["invitation_id"],
+        "token_id": _own_token(members, caller, workspace)["token_id"] if caller in members else 0,
+    }
+    url = path.format(**{k: v for k, v in ids.items() if "{" + k + "}" in path})
+    headers = {}
+    if caller == "outsider":
+        other_member = Member.objects.get(user=outsider)
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {_token_for(other_member)}"
+    elif caller != "anonymous":
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {_token_for(members[caller])}"
+    body = {k: (caller if v == "CALLER" else v) for k, v in BODIES.get((method, path), {}).items()} or None
+    response = client.generic(method.upper(), url, data=json.dumps(body) if body else "", content_type="application/json", **headers)
+    if caller == "anonymous":
+        assert response.status_code == 401
+        assert response.json()["code"] == "unauthenticated"
+    elif caller == "outsider":
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
+    elif caller in MATRIX[perm]:
+        assert 200 <= response.status_code < 300, response.content[:500]
+    else:
+        assert response.status_code == 403, response.content[:500]
+        assert response.json()["code"] == "forbidden"
