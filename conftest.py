@@ -42,7 +42,9 @@ def owner(db) -> User:
 
 @pytest.fixture
 def workspace(owner) -> Workspace:
-    return services.create_workspace(owner, Actor(user=owner), name="Acme Tea", time_zone="Asia/Kolkata")
+    return services.create_workspace(
+        owner, Actor(user=owner), name="Acme Tea", time_zone="Asia/Kolkata"
+    )
 
 
 @pytest.fixture

@@ -17,7 +17,9 @@ def main(argv: list[str] | None = None) -> None:
 
         django.setup()
     except ImproperlyConfiguredVariable as error:
-        sys.stderr.write(f"kalrav: configuration error: {error}\nSee docs/configuration.md for every variable.\n")
+        sys.stderr.write(
+            f"kalrav: configuration error: {error}\nSee docs/configuration.md for every variable.\n"
+        )
         raise SystemExit(2) from None
     from django.core.management import execute_from_command_line
 

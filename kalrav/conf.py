@@ -22,6 +22,13 @@ class ImproperlyConfiguredVariable(Exception):
         super().__init__(f"{name}={value!r} is not valid: expected {expected}.")
 
 
+# The methods below are named after the types they return, which shadows the builtins inside
+# the class body; these aliases keep the annotations pointing at the builtins.
+_str = str
+_int = int
+_bool = bool
+_list = list
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -29,18 +36,18 @@ _FALSE = {"0", "false", "no", "off", ""}
 class Env:
     """Typed access to an environment mapping (os.environ unless tests pass one)."""
 
-    def __init__(self, environ: Mapping[str, str] | None = None):
+    def __init__(self, environ: Mapping[_str, _str] | None = None):
         self.environ = os.environ if environ is None else environ
 
-    def raw(self, name: str) -> str | None:
+    def raw(self, name: _str) -> _str | None:
         value = self.environ.get(name)
         return None if value is None else value.strip()
 
-    def str(self, name: str, default: str) -> str:
+    def str(self, name: _str, default: _str) -> _str:
         value = self.raw(name)
         return default if value is None or value == "" else value
 
-    def bool(self, name: str, default: bool) -> bool:
+    def bool(self, name: _str, default: _bool) -> _bool:
         value = self.raw(name)
         if value is None:
             return default
@@ -51,7 +58,9 @@ class Env:
             return False
         raise ImproperlyConfiguredVariable(name, value, "one of 1/0, true/false, yes/no, on/off")
 
-    def int(self, name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    def int(
+        self, name: _str, default: _int, *, minimum: _int | None = None, maximum: _int | None = None
+    ) -> _int:
         value = self.raw(name)
         if value is None or value == "":
             return default
@@ -60,31 +69,37 @@ class Env:
         except ValueError:
             raise ImproperlyConfiguredVariable(name, value, "a whole number") from None
         if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
-            bounds = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+            bounds = (
+                f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+            )
             raise ImproperlyConfiguredVariable(name, value, f"a whole number {bounds}")
         return number
 
-    def list(self, name: str, default: list[str]) -> list[str]:
+    def list(self, name: _str, default: _list[_str]) -> _list[_str]:
         value = self.raw(name)
         if value is None or value == "":
             return list(default)
         items = [item.strip() for item in value.split(",")]
         if any(not item for item in items):
-            raise ImproperlyConfiguredVariable(name, value, "a comma-separated list with no empty items")
+            raise ImproperlyConfiguredVariable(
+                name, value, "a comma-separated list with no empty items"
+            )
         return items
 
-    def url(self, name: str, default: str | None, *, schemes: tuple[str, ...]) -> str | None:
+    def url(self, name: _str, default: _str | None, *, schemes: tuple[_str, ...]) -> _str | None:
         value = self.raw(name)
         if value is None or value == "":
             return default
         parts = urlsplit(value)
         if parts.scheme not in schemes:
-            raise ImproperlyConfiguredVariable(name, value, f"a URL starting with {' or '.join(s + '://' for s in schemes)}")
+            raise ImproperlyConfiguredVariable(
+                name, value, f"a URL starting with {' or '.join(s + '://' for s in schemes)}"
+            )
         if parts.scheme not in ("sqlite",) and not parts.netloc:
             raise ImproperlyConfiguredVariable(name, value, "a URL with a host")
         return value
 
-    def path(self, name: str, default: Path) -> Path:
+    def path(self, name: _str, default: Path) -> Path:
         value = self.raw(name)
         if value is None or value == "":
             return default
@@ -92,18 +107,22 @@ class Env:
         if not path.is_absolute():
             raise ImproperlyConfiguredVariable(name, value, "an absolute path")
         if path.exists() and not path.is_dir():
-            raise ImproperlyConfiguredVariable(name, value, "a directory (a file of that name exists)")
+            raise ImproperlyConfiguredVariable(
+                name, value, "a directory (a file of that name exists)"
+            )
         return path
 
-    def timezone(self, name: str, default: str) -> str:
+    def timezone(self, name: _str, default: _str) -> _str:
         value = self.str(name, default)
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ImproperlyConfiguredVariable(name, value, "an IANA time zone such as Asia/Kolkata") from None
+            raise ImproperlyConfiguredVariable(
+                name, value, "an IANA time zone such as Asia/Kolkata"
+            ) from None
         return value
 
-    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+    def choice(self, name: _str, default: _str, choices: tuple[_str, ...]) -> _str:
         value = self.str(name, default)
         if value not in choices:
             raise ImproperlyConfiguredVariable(name, value, "one of " + ", ".join(choices))

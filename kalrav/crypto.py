@@ -28,7 +28,9 @@ def _fernet() -> MultiFernet:
             keys.append(Fernet(key))
         except (ValueError, TypeError):
             raise ImproperlyConfiguredVariable(
-                "KALRAV_ENCRYPTION_KEYS", "***", "Fernet keys (32 url-safe base64-encoded bytes each)"
+                "KALRAV_ENCRYPTION_KEYS",
+                "***",
+                "Fernet keys (32 url-safe base64-encoded bytes each)",
             ) from None
     if not keys:
         digest = hashlib.sha256(b"kalrav-encryption:" + settings.SECRET_KEY.encode()).digest()
@@ -44,7 +46,9 @@ def decrypt(token: str) -> str:
     try:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken:
-        raise DecryptionFailed("stored secret cannot be decrypted with the configured keys") from None
+        raise DecryptionFailed(
+            "stored secret cannot be decrypted with the configured keys"
+        ) from None
 
 
 def reset_keys_cache() -> None:

@@ -35,7 +35,9 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 DEBUG = env.bool("KALRAV_DEBUG", False)
 ALLOWED_HOSTS = env.list("KALRAV_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
-BASE_URL = (env.url("KALRAV_BASE_URL", "http://127.0.0.1:8000", schemes=("http", "https")) or "").rstrip("/")
+BASE_URL = (
+    env.url("KALRAV_BASE_URL", "http://127.0.0.1:8000", schemes=("http", "https")) or ""
+).rstrip("/")
 CSRF_TRUSTED_ORIGINS = [BASE_URL]
 SECURE_COOKIES = BASE_URL.startswith("https://")
 SESSION_COOKIE_SECURE = SECURE_COOKIES
@@ -55,12 +57,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",
     "huey.contrib.djhuey",
     "kalrav.accounts",
     "kalrav.workspaces",
     "kalrav.api",
     "kalrav.web",
     "kalrav.ops",
+    "kalrav.connectors",
+    "kalrav.nlp",
 ]
 
 MIDDLEWARE = [
@@ -105,7 +110,9 @@ _database_url = env.url(
     f"sqlite:///{DATA_DIR / 'kalrav.sqlite3'}",
     schemes=("sqlite", "postgres", "postgresql"),
 )
-DATABASES = {"default": dj_database_url.parse(_database_url or "", conn_max_age=60, conn_health_checks=True)}
+DATABASES = {
+    "default": dj_database_url.parse(_database_url or "", conn_max_age=60, conn_health_checks=True)
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # WAL lets readers and one writer work at once; IMMEDIATE makes a writer wait for the lock
@@ -128,7 +135,9 @@ if REDIS_URL:
         "immediate": False,
         "consumer": {"workers": HUEY_WORKERS, "worker_type": "thread"},
     }
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
@@ -137,7 +146,12 @@ else:
         "immediate": False,
         "consumer": {"workers": HUEY_WORKERS, "worker_type": "thread"},
     }
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "kalrav_cache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "kalrav_cache",
+        }
+    }
 
 # --- auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -146,7 +160,10 @@ LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "accounts:signin"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -169,7 +186,9 @@ if EMAIL_HOST:
     EMAIL_USE_SSL = env.bool("KALRAV_EMAIL_SSL", False)
     EMAIL_USE_TLS = env.bool("KALRAV_EMAIL_TLS", not EMAIL_USE_SSL)
     if EMAIL_USE_SSL and EMAIL_USE_TLS:
-        raise ImproperlyConfiguredVariable("KALRAV_EMAIL_TLS", "true", "false when KALRAV_EMAIL_SSL is true")
+        raise ImproperlyConfiguredVariable(
+            "KALRAV_EMAIL_TLS", "true", "false when KALRAV_EMAIL_SSL is true"
+        )
     EMAIL_TIMEOUT = 20
 else:
     # Without a mail server, messages land as files an administrator can open.
@@ -187,7 +206,9 @@ LANGUAGES = [
 ]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 # Django ships no Gujarati entry; the language switcher needs its local name.
-LANG_INFO.setdefault("gu", {"bidi": False, "code": "gu", "name": "Gujarati", "name_local": "ગુજરાતી"})
+LANG_INFO.setdefault(
+    "gu", {"bidi": False, "code": "gu", "name": "Gujarati", "name_local": "ગુજરાતી"}
+)
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True

@@ -9,11 +9,14 @@ import tempfile
 
 os.environ.setdefault("KALRAV_DATA_DIR", tempfile.mkdtemp(prefix="kalrav-test-"))
 
-from kalrav.settings import *  # noqa: E402,F403
-from kalrav.settings import HUEY  # noqa: E402
+from kalrav.settings import *  # noqa: F403
+from kalrav.settings import HUEY
 
 # Tasks run inline in tests; the real consumer is exercised by tests/test_serve.py.
 HUEY = {**HUEY, "immediate": True}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}  # noqa: F405

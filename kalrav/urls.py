@@ -16,7 +16,11 @@ urlpatterns = [
     path("accounts/", include("kalrav.accounts.urls")),
     path("i18n/language/", set_language, name="set-language"),
     path("w/<slug:ws>/settings/tokens/", api_views.token_list, name="api-tokens"),
-    path("w/<slug:ws>/settings/tokens/<int:token_id>/revoke/", api_views.token_revoke, name="api-token-revoke"),
+    path(
+        "w/<slug:ws>/settings/tokens/<int:token_id>/revoke/",
+        api_views.token_revoke,
+        name="api-token-revoke",
+    ),
     path("", include("kalrav.workspaces.urls")),
     path("", include("kalrav.web.urls")),
 ]

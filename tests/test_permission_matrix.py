@@ -38,25 +38,53 @@ class Case:
 
 
 def _invitation(members, caller, workspace):
-    invitation, _ = services.invite(members["owner"], Actor(user=members["owner"].user), email="new@example.test", role="editor")
+    invitation, _ = services.invite(
+        members["owner"], Actor(user=members["owner"].user), email="new@example.test", role="editor"
+    )
     return {"invitation_id": invitation.pk}
 
 
 def _own_token(members, caller, workspace):
     member = members.get(caller) or members["owner"]
-    record, _ = tokens.create_token(member, Actor(user=member.user), name="script", role=member.role)
+    record, _ = tokens.create_token(
+        member, Actor(user=member.user), name="script", role=member.role
+    )
     return {"token_id": record.pk}
 
 
 HTML_CASES = [
     Case("web:workspace-home", "GET", Perm.WORKSPACE_VIEW),
-    *[Case("web:section", "GET", s.perm, lambda m, c, w, s=s: {"section": s.slug}) for s in SECTIONS],
+    *[
+        Case("web:section", "GET", s.perm, lambda m, c, w, s=s: {"section": s.slug})
+        for s in SECTIONS
+    ],
     Case("workspaces:general", "GET", Perm.WORKSPACE_VIEW),
-    Case("workspaces:general", "POST", Perm.WORKSPACE_EDIT, data={"name": "Acme Tea 2", "time_zone": "UTC", "language": "en"}),
+    Case(
+        "workspaces:general",
+        "POST",
+        Perm.WORKSPACE_EDIT,
+        data={"name": "Acme Tea 2", "time_zone": "UTC", "language": "en"},
+    ),
     Case("workspaces:members", "GET", Perm.MEMBERS_VIEW),
-    Case("workspaces:members", "POST", Perm.MEMBERS_MANAGE, data={"email": "new@example.test", "role": "client"}),
-    Case("workspaces:member-role", "POST", Perm.MEMBERS_MANAGE, lambda m, c, w: {"member_id": _other(m, c).pk}, {"role": "analyst"}),
-    Case("workspaces:member-remove", "POST", Perm.MEMBERS_MANAGE, lambda m, c, w: {"member_id": _other(m, c).pk}),
+    Case(
+        "workspaces:members",
+        "POST",
+        Perm.MEMBERS_MANAGE,
+        data={"email": "new@example.test", "role": "client"},
+    ),
+    Case(
+        "workspaces:member-role",
+        "POST",
+        Perm.MEMBERS_MANAGE,
+        lambda m, c, w: {"member_id": _other(m, c).pk},
+        {"role": "analyst"},
+    ),
+    Case(
+        "workspaces:member-remove",
+        "POST",
+        Perm.MEMBERS_MANAGE,
+        lambda m, c, w: {"member_id": _other(m, c).pk},
+    ),
     Case("workspaces:invitation-revoke", "POST", Perm.MEMBERS_MANAGE, _invitation),
     Case("workspaces:brand", "GET", Perm.BRAND_VIEW),
     Case("workspaces:brand-edit", "GET", Perm.BRAND_EDIT),
@@ -85,7 +113,10 @@ def test_every_workspace_view_is_in_the_matrix_test():
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize("case", HTML_CASES, ids=str)
 def test_html_view(case: Case, caller, client, workspace, members, outsider):
-    kwargs = {"ws": workspace.slug, **(case.kwargs(members, caller, workspace) if case.kwargs else {})}
+    kwargs = {
+        "ws": workspace.slug,
+        **(case.kwargs(members, caller, workspace) if case.kwargs else {}),
+    }
     url = reverse(case.name, kwargs=kwargs)
     if caller == "outsider":
         client.force_login(outsider)
@@ -108,7 +139,10 @@ def test_html_view(case: Case, caller, client, workspace, members, outsider):
 BODIES = {
     ("patch", "/api/v1/workspaces/{ws}"): {"name": "Renamed"},
     ("patch", "/api/v1/workspaces/{ws}/members/{member_id}"): {"role": "analyst"},
-    ("post", "/api/v1/workspaces/{ws}/invitations"): {"email": "new@example.test", "role": "client"},
+    ("post", "/api/v1/workspaces/{ws}/invitations"): {
+        "email": "new@example.test",
+        "role": "client",
+    },
     ("patch", "/api/v1/workspaces/{ws}/brand"): {"mission": "Tea for all"},
     ("post", "/api/v1/workspaces/{ws}/tokens"): {"name": "script", "role": "CALLER"},
 }
@@ -136,7 +170,9 @@ def _token_for(member: Member) -> str:
 
 
 @pytest.mark.parametrize("caller", CALLERS)
-@pytest.mark.parametrize(("method", "path", "perm"), API_OPERATIONS, ids=[f"{m} {p}" for m, p, _ in API_OPERATIONS])
+@pytest.mark.parametrize(
+    ("method", "path", "perm"), API_OPERATIONS, ids=[f"{m} {p}" for m, p, _ in API_OPERATIONS]
+)
 def test_api_operation(method, path, perm, caller, client, workspace, members, outsider):
     ids = {
         "ws": workspace.slug,
@@ -151,8 +187,16 @@ def test_api_operation(method, path, perm, caller, client, workspace, members, o
         headers["HTTP_AUTHORIZATION"] = f"Bearer {_token_for(other_member)}"
     elif caller != "anonymous":
         headers["HTTP_AUTHORIZATION"] = f"Bearer {_token_for(members[caller])}"
-    body = {k: (caller if v == "CALLER" else v) for k, v in BODIES.get((method, path), {}).items()} or None
-    response = client.generic(method.upper(), url, data=json.dumps(body) if body else "", content_type="application/json", **headers)
+    body = {
+        k: (caller if v == "CALLER" else v) for k, v in BODIES.get((method, path), {}).items()
+    } or None
+    response = client.generic(
+        method.upper(),
+        url,
+        data=json.dumps(body) if body else "",
+        content_type="application/json",
+        **headers,
+    )
     if caller == "anonymous":
         assert response.status_code == 401
         assert response.json()["code"] == "unauthenticated"

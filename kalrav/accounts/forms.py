@@ -9,15 +9,24 @@ from kalrav.accounts.models import User
 
 
 class SignInForm(forms.Form):
-    email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
-    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    email = forms.EmailField(
+        label=_("Email"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class CodeForm(forms.Form):
     code = forms.CharField(
         label=_("Six-digit code"),
         max_length=8,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
     )
 
 
@@ -25,11 +34,19 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "language"]
-        labels = {"first_name": _("First name"), "last_name": _("Last name"), "language": _("Language")}
+        labels = {
+            "first_name": _("First name"),
+            "last_name": _("Last name"),
+            "language": _("Language"),
+        }
 
 
 class DisableTwoFactorForm(CodeForm):
-    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class SignUpForm(forms.Form):
@@ -37,7 +54,11 @@ class SignUpForm(forms.Form):
 
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
-    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES, required=False)
 
     def __init__(self, *args, email: str, **kwargs):
@@ -46,5 +67,7 @@ class SignUpForm(forms.Form):
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
-        password_validation.validate_password(password, User(email=self.email, first_name=self.data.get("first_name", "")))
+        password_validation.validate_password(
+            password, User(email=self.email, first_name=self.data.get("first_name", ""))
+        )
         return password

@@ -28,17 +28,19 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """A person who signs in. Email is the login; what they may do lives on their memberships."""
 
-    username = None  # type: ignore[assignment]
+    username = None  # type: ignore[assignment,misc]
     email = models.EmailField(_("email"), unique=True)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
     totp_secret = models.TextField(blank=True, help_text="Fernet-encrypted TOTP seed")
     totp_confirmed_at = models.DateTimeField(null=True, blank=True)
-    totp_last_step = models.BigIntegerField(default=0, help_text="last accepted time step, so a code works once")
+    totp_last_step = models.BigIntegerField(
+        default=0, help_text="last accepted time step, so a code works once"
+    )
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []  # type: ignore[var-annotated]
 
-    objects = UserManager()  # type: ignore[misc]
+    objects = UserManager()  # type: ignore[misc,assignment]
 
     @property
     def display_name(self) -> str:

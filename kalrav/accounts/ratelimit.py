@@ -32,6 +32,8 @@ def record_failure(email: str, address: str) -> None:
             cache.incr(key)
         except ValueError:
             cache.set(key, 1, timeout=settings.SIGNIN_LOCKOUT_SECONDS)
+        # incr keeps the expiry on Redis but not on the database cache; set it the same on both.
+        cache.touch(key, timeout=settings.SIGNIN_LOCKOUT_SECONDS)
 
 
 def reset(email: str) -> None:

@@ -64,7 +64,9 @@ def verify_signin(user: User, code: str) -> bool:
     if step is None:
         return False
     with transaction.atomic():
-        updated = User.objects.filter(pk=user.pk, totp_last_step__lt=step).update(totp_last_step=step)
+        updated = User.objects.filter(pk=user.pk, totp_last_step__lt=step).update(
+            totp_last_step=step
+        )
     return updated == 1
 
 

@@ -23,7 +23,9 @@ SETUP_KEY = "kalrav_totp_setup"
 
 def _safe_next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
         return target
     return "/"
 
@@ -49,7 +51,10 @@ def signin(request: HttpRequest) -> HttpResponse:
             user = User.objects.filter(email__iexact=email, is_active=True).first()
             if user is not None and user.check_password(form.cleaned_data["password"]):
                 if user.has_two_factor:
-                    request.session[PENDING_KEY] = {"user": user.pk, "at": timezone.now().timestamp()}
+                    request.session[PENDING_KEY] = {
+                        "user": user.pk,
+                        "at": timezone.now().timestamp(),
+                    }
                     verify_url = "/accounts/signin/verify/"
                     nxt = _safe_next(request)
                     return redirect(f"{verify_url}?next={nxt}" if nxt != "/" else verify_url)
@@ -60,7 +65,12 @@ def signin(request: HttpRequest) -> HttpResponse:
             ratelimit.record_failure(email, address)
             error = _("The email or password is not right.")
             status = 400
-    return render(request, "accounts/signin.html", {"form": form, "error": error, "next": _safe_next(request)}, status=status)
+    return render(
+        request,
+        "accounts/signin.html",
+        {"form": form, "error": error, "next": _safe_next(request)},
+        status=status,
+    )
 
 
 def signin_verify(request: HttpRequest) -> HttpResponse:
@@ -85,9 +95,16 @@ def signin_verify(request: HttpRequest) -> HttpResponse:
             return _finish_signin(request, user)
         else:
             ratelimit.record_failure(user.email, address)
-            error = _("That code is not right or was already used. Enter the current code from your authenticator app.")
+            error = _(
+                "That code is not right or was already used. Enter the current code from your authenticator app."
+            )
             status = 400
-    return render(request, "accounts/verify.html", {"form": form, "error": error, "next": _safe_next(request)}, status=status)
+    return render(
+        request,
+        "accounts/verify.html",
+        {"form": form, "error": error, "next": _safe_next(request)},
+        status=status,
+    )
 
 
 @require_POST
@@ -121,9 +138,14 @@ def twofactor_setup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if twofactor.confirm(user, secret, form.cleaned_data["code"]):
             request.session.pop(SETUP_KEY, None)
-            messages.success(request, _("Two-factor sign-in is on. You will be asked for a code at every sign-in."))
+            messages.success(
+                request,
+                _("Two-factor sign-in is on. You will be asked for a code at every sign-in."),
+            )
             return redirect("accounts:settings")
-        error = _("That code is not right. Check the time on your phone and enter the current code.")
+        error = _(
+            "That code is not right. Check the time on your phone and enter the current code."
+        )
         status = 400
     uri = twofactor.provisioning_uri(user, secret)
     context = {"form": form, "error": error, "secret": secret, "qr": twofactor.qr_svg(uri)}
@@ -137,10 +159,14 @@ def twofactor_disable(request: HttpRequest) -> HttpResponse:
     error = ""
     status = 200
     if request.method == "POST" and form.is_valid():
-        if user.check_password(form.cleaned_data["password"]) and twofactor.verify_signin(user, form.cleaned_data["code"]):
+        if user.check_password(form.cleaned_data["password"]) and twofactor.verify_signin(
+            user, form.cleaned_data["code"]
+        ):
             twofactor.disable(user)
             messages.success(request, _("Two-factor sign-in is off."))
             return redirect("accounts:settings")
         error = _("The password or the code is not right. Nothing was changed.")
         status = 400
-    return render(request, "accounts/twofactor_disable.html", {"form": form, "error": error}, status=status)
+    return render(
+        request, "accounts/twofactor_disable.html", {"form": form, "error": error}, status=status
+    )

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 
+from kalrav.accounts.models import User
 from kalrav.api import tokens
 from kalrav.api.models import ApiToken
 from kalrav.workspaces.audit import Actor
@@ -17,7 +18,7 @@ from kalrav.workspaces.permissions import Perm
 
 @dataclass
 class Caller:
-    user: object
+    user: User
     token: ApiToken | None = None
     token_member: Member | None = None
 
@@ -31,7 +32,11 @@ class Caller:
         if self.token_member is not None:
             member = self.token_member if self.token_member.workspace.slug == slug else None
         else:
-            member = Member.objects.select_related("workspace", "user").filter(workspace__slug=slug, user=self.user).first()
+            member = (
+                Member.objects.select_related("workspace", "user")
+                .filter(workspace__slug=slug, user=self.user)
+                .first()
+            )
         if member is None:
             raise Http404
         if not member.can(perm):
@@ -55,7 +60,7 @@ class SessionAuth(APIKeyCookie):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Caller | None:
         if request.user.is_authenticated:
-            return Caller(user=request.user)
+            return Caller(user=request.user)  # type: ignore[arg-type]
         return None
 
 

@@ -15,11 +15,15 @@ class ApiToken(models.Model):
     Only a SHA-256 of the token is stored; the token itself is shown once, at creation.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=80)
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
-    prefix = models.CharField(max_length=12, help_text="first characters, to recognise a token in lists")
+    prefix = models.CharField(
+        max_length=12, help_text="first characters, to recognise a token in lists"
+    )
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -34,4 +38,6 @@ class ApiToken(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+        return self.revoked_at is None and (
+            self.expires_at is None or self.expires_at > timezone.now()
+        )

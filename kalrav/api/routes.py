@@ -37,13 +37,23 @@ def me(request: HttpRequest):
     }
 
 
-@router.get("/workspaces/{ws}/tokens", response={200: list[TokenOut], **ERRORS}, openapi_extra=perm(Perm.TOKENS_USE), tags=["tokens"])
+@router.get(
+    "/workspaces/{ws}/tokens",
+    response={200: list[TokenOut], **ERRORS},
+    openapi_extra=perm(Perm.TOKENS_USE),
+    tags=["tokens"],
+)
 def list_tokens(request: HttpRequest, ws: str):
     member = caller(request).member(ws, Perm.TOKENS_USE)
     return ApiToken.objects.filter(workspace=member.workspace, user=member.user)
 
 
-@router.post("/workspaces/{ws}/tokens", response={201: TokenCreatedOut, **ERRORS}, openapi_extra=perm(Perm.TOKENS_USE), tags=["tokens"])
+@router.post(
+    "/workspaces/{ws}/tokens",
+    response={201: TokenCreatedOut, **ERRORS},
+    openapi_extra=perm(Perm.TOKENS_USE),
+    tags=["tokens"],
+)
 def create_token(request: HttpRequest, ws: str, payload: TokenIn):
     who = caller(request)
     member = who.member(ws, Perm.TOKENS_USE)
@@ -51,7 +61,12 @@ def create_token(request: HttpRequest, ws: str, payload: TokenIn):
     return Status(201, {**TokenOut.from_orm(record).model_dump(), "token": token})
 
 
-@router.delete("/workspaces/{ws}/tokens/{token_id}", response={204: None, **ERRORS}, openapi_extra=perm(Perm.TOKENS_USE), tags=["tokens"])
+@router.delete(
+    "/workspaces/{ws}/tokens/{token_id}",
+    response={204: None, **ERRORS},
+    openapi_extra=perm(Perm.TOKENS_USE),
+    tags=["tokens"],
+)
 def revoke_token(request: HttpRequest, ws: str, token_id: int):
     who = caller(request)
     member = who.member(ws, Perm.TOKENS_USE)

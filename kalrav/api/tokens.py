@@ -26,12 +26,16 @@ def _hash(token: str) -> str:
 
 
 @transaction.atomic
-def create_token(member: Member, actor: Actor, *, name: str, role: str, days: int | None = None) -> tuple[ApiToken, str]:
+def create_token(
+    member: Member, actor: Actor, *, name: str, role: str, days: int | None = None
+) -> tuple[ApiToken, str]:
     if not member.can(Perm.TOKENS_USE):
         raise PermissionDenied(_("Your role does not allow this."))
     name = name.strip()
     if not name:
-        raise ValidationError({"name": _("Name the token after what will use it, such as 'Reporting script'.")})
+        raise ValidationError(
+            {"name": _("Name the token after what will use it, such as 'Reporting script'.")}
+        )
     if role not in token_roles_for(member.role):
         raise ValidationError({"role": _("A token cannot have a role above your own.")})
     if days is not None and not 1 <= days <= MAX_DAYS:
@@ -47,7 +51,13 @@ def create_token(member: Member, actor: Actor, *, name: str, role: str, days: in
         token_hash=_hash(token),
         expires_at=timezone.now() + timedelta(days=days) if days else None,
     )
-    audit.record(member.workspace, actor, "token.create", record, {"name": [None, record.name], "role": [None, role]})
+    audit.record(
+        member.workspace,
+        actor,
+        "token.create",
+        record,
+        {"name": [None, record.name], "role": [None, role]},
+    )
     return record, token
 
 
@@ -67,10 +77,16 @@ def authenticate(token: str) -> tuple[ApiToken, Member] | None:
     """The token and the membership it acts through, with the token's role, or None."""
     if not token.startswith(PREFIX):
         return None
-    record = ApiToken.objects.select_related("workspace", "user").filter(token_hash=_hash(token)).first()
+    record = (
+        ApiToken.objects.select_related("workspace", "user").filter(token_hash=_hash(token)).first()
+    )
     if record is None or not record.is_active or not record.user.is_active:
         return None
-    member = Member.objects.select_related("workspace", "user").filter(workspace=record.workspace, user=record.user).first()
+    member = (
+        Member.objects.select_related("workspace", "user")
+        .filter(workspace=record.workspace, user=record.user)
+        .first()
+    )
     if member is None or not permissions_of(record.role) <= permissions_of(member.role):
         # The person left or was given a smaller role: the token must not outrank them.
         return None

@@ -21,11 +21,15 @@ from kalrav.workspaces.permissions import Perm, token_roles_for
 @workspace_view(Perm.TOKENS_USE)
 def token_list(request: HttpRequest) -> HttpResponse:
     member: Member = request.member  # type: ignore[attr-defined]
-    form = TokenForm(request.POST or None, roles=token_roles_for(member.role), initial={"role": member.role})
+    form = TokenForm(
+        request.POST or None, roles=token_roles_for(member.role), initial={"role": member.role}
+    )
     created = None
     if request.method == "POST" and form.is_valid():
         try:
-            record, created = tokens.create_token(member, Actor(user=request.user), **form.cleaned_data)
+            _record, created = tokens.create_token(
+                member, Actor(user=request.user), **form.cleaned_data
+            )
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)

@@ -5,7 +5,13 @@ from __future__ import annotations
 import time
 
 from django.db.models import Count
-from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessCollector, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    ProcessCollector,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -14,7 +20,9 @@ from kalrav.ops import checks
 REGISTRY = CollectorRegistry()
 ProcessCollector(registry=REGISTRY)
 
-REQUESTS = Counter("kalrav_http_requests", "HTTP requests answered", ["method", "status"], registry=REGISTRY)
+REQUESTS = Counter(
+    "kalrav_http_requests", "HTTP requests answered", ["method", "status"], registry=REGISTRY
+)
 LATENCY = Histogram(
     "kalrav_http_request_duration_seconds",
     "Time to answer an HTTP request",
@@ -33,18 +41,36 @@ class StateCollector(Collector):
         from kalrav.workspaces.models import Member, Workspace
 
         db_ok, _vendor = checks.database_ok()
-        yield GaugeMetricFamily("kalrav_database_up", "1 when the database answers", value=int(db_ok))
+        yield GaugeMetricFamily(
+            "kalrav_database_up", "1 when the database answers", value=int(db_ok)
+        )
         queue_ok, pending, _storage = checks.queue_state()
-        yield GaugeMetricFamily("kalrav_queue_up", "1 when the task queue answers", value=int(queue_ok))
+        yield GaugeMetricFamily(
+            "kalrav_queue_up", "1 when the task queue answers", value=int(queue_ok)
+        )
         if pending is not None:
-            yield GaugeMetricFamily("kalrav_queue_pending_tasks", "Tasks waiting in the queue", value=pending)
+            yield GaugeMetricFamily(
+                "kalrav_queue_pending_tasks", "Tasks waiting in the queue", value=pending
+            )
         beat = checks.last_worker_heartbeat()
         if beat is not None:
-            yield GaugeMetricFamily("kalrav_worker_heartbeat_timestamp_seconds", "When a worker last ran a task", value=beat.timestamp())
+            yield GaugeMetricFamily(
+                "kalrav_worker_heartbeat_timestamp_seconds",
+                "When a worker last ran a task",
+                value=beat.timestamp(),
+            )
         if db_ok:
-            yield GaugeMetricFamily("kalrav_workspaces", "Workspaces", value=Workspace.objects.count())
-            yield GaugeMetricFamily("kalrav_users_active", "Active user accounts", value=User.objects.filter(is_active=True).count())
-            members = GaugeMetricFamily("kalrav_members", "Workspace members by role", labels=["role"])
+            yield GaugeMetricFamily(
+                "kalrav_workspaces", "Workspaces", value=Workspace.objects.count()
+            )
+            yield GaugeMetricFamily(
+                "kalrav_users_active",
+                "Active user accounts",
+                value=User.objects.filter(is_active=True).count(),
+            )
+            members = GaugeMetricFamily(
+                "kalrav_members", "Workspace members by role", labels=["role"]
+            )
             for row in Member.objects.values("role").annotate(n=Count("id")):
                 members.add_metric([row["role"]], row["n"])
             yield members

@@ -29,5 +29,11 @@ def prometheus(request: HttpRequest) -> HttpResponse:
     if token:
         sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(sent, token):
-            return HttpResponse("metrics need 'Authorization: Bearer <KALRAV_METRICS_TOKEN>'\n", status=401, content_type="text/plain")
-    return HttpResponse(metrics.exposition(), content_type="text/plain; version=0.0.4; charset=utf-8")
+            return HttpResponse(
+                "metrics need 'Authorization: Bearer <KALRAV_METRICS_TOKEN>'\n",
+                status=401,
+                content_type="text/plain",
+            )
+    return HttpResponse(
+        metrics.exposition(), content_type="text/plain; version=0.0.4; charset=utf-8"
+    )

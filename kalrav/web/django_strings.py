@@ -4,7 +4,7 @@ Django ships no Gujarati catalogue and incomplete ones for some of our languages
 catalogues (LOCALE_PATHS) are consulted first, so translating these here covers every language.
 """
 
-from django.utils.translation import gettext_noop, ngettext_noop
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 DJANGO_STRINGS = (
     gettext_noop("This field is required."),
@@ -14,7 +14,9 @@ DJANGO_STRINGS = (
     gettext_noop("Select a valid choice. %(value)s is not one of the available choices."),
     gettext_noop("Ensure this value is less than or equal to %(limit_value)s."),
     gettext_noop("Ensure this value is greater than or equal to %(limit_value)s."),
-    gettext_noop("Upload a valid image. The file you uploaded was either not an image or a corrupted image."),
+    gettext_noop(
+        "Upload a valid image. The file you uploaded was either not an image or a corrupted image."
+    ),
     gettext_noop("The submitted file is empty."),
     gettext_noop("The two password fields didn’t match."),
     gettext_noop("This password is too common."),
@@ -26,12 +28,12 @@ DJANGO_STRINGS = (
     gettext_noop("Clear"),
     gettext_noop("Currently"),
     gettext_noop("Change"),
-    ngettext_noop(
+    ngettext_lazy(
         "This password is too short. It must contain at least %(min_length)d character.",
         "This password is too short. It must contain at least %(min_length)d characters.",
         "min_length",
     ),
-    ngettext_noop(
+    ngettext_lazy(
         "Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
         "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
         "limit_value",

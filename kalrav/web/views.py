@@ -17,7 +17,12 @@ def home(request: HttpRequest) -> HttpResponse:
     remembered = request.session.get(SESSION_KEY)
     if remembered and membership(request.user, remembered):
         return redirect("web:workspace-home", ws=remembered)
-    first = Member.objects.filter(user=request.user).select_related("workspace").order_by("workspace__name").first()
+    first = (
+        Member.objects.filter(user=request.user)  # type: ignore[misc]
+        .select_related("workspace")
+        .order_by("workspace__name")
+        .first()
+    )
     if first is None:
         return render(request, "web/no_workspace.html")
     return redirect("web:workspace-home", ws=first.workspace.slug)

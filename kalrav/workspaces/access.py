@@ -18,7 +18,11 @@ SESSION_KEY = "kalrav_workspace"
 def membership(user, slug: str) -> Member | None:
     if not user.is_authenticated:
         return None
-    return Member.objects.select_related("workspace", "user").filter(workspace__slug=slug, user=user).first()
+    return (
+        Member.objects.select_related("workspace", "user")
+        .filter(workspace__slug=slug, user=user)
+        .first()
+    )
 
 
 def workspace_view(perm: Perm) -> Callable:

@@ -118,11 +118,24 @@ class AuditFilter(Schema):
 
 def _workspace_out(member: Member) -> dict:
     ws = member.workspace
-    return {"slug": ws.slug, "name": ws.name, "time_zone": ws.time_zone, "language": ws.language, "role": member.role, "created_at": ws.created_at}
+    return {
+        "slug": ws.slug,
+        "name": ws.name,
+        "time_zone": ws.time_zone,
+        "language": ws.language,
+        "role": member.role,
+        "created_at": ws.created_at,
+    }
 
 
 def _member_out(m: Member) -> dict:
-    return {"id": m.pk, "email": m.user.email, "name": m.user.get_full_name(), "role": m.role, "joined_at": m.joined_at}
+    return {
+        "id": m.pk,
+        "email": m.user.email,
+        "name": m.user.get_full_name(),
+        "role": m.role,
+        "joined_at": m.joined_at,
+    }
 
 
 @router.get("", response={200: list[WorkspaceOut], **ERRORS}, openapi_extra=perm("authenticated"))
@@ -130,7 +143,9 @@ def list_workspaces(request: HttpRequest):
     who = caller(request)
     if who.token_member is not None:
         return [_workspace_out(who.token_member)]
-    return [_workspace_out(m) for m in Member.objects.filter(user=who.user).select_related("workspace")]
+    return [
+        _workspace_out(m) for m in Member.objects.filter(user=who.user).select_related("workspace")
+    ]
 
 
 @router.post("", response={201: WorkspaceOut, **ERRORS}, openapi_extra=perm("session"))
@@ -141,36 +156,62 @@ def create_workspace(request: HttpRequest, payload: WorkspaceIn):
 
         raise PermissionDenied("A workspace token cannot create workspaces; sign in to create one.")
     workspace = services.create_workspace(who.user, who.actor, **payload.dict())  # type: ignore[arg-type]
-    return Status(201, _workspace_out(Member.objects.select_related("workspace").get(workspace=workspace, user=who.user)))
+    return Status(
+        201,
+        _workspace_out(
+            Member.objects.select_related("workspace").get(workspace=workspace, user=who.user)
+        ),
+    )
 
 
-@router.get("/{ws}", response={200: WorkspaceOut, **ERRORS}, openapi_extra=perm(Perm.WORKSPACE_VIEW))
+@router.get(
+    "/{ws}", response={200: WorkspaceOut, **ERRORS}, openapi_extra=perm(Perm.WORKSPACE_VIEW)
+)
 def get_workspace(request: HttpRequest, ws: str):
     return _workspace_out(caller(request).member(ws, Perm.WORKSPACE_VIEW))
 
 
-@router.patch("/{ws}", response={200: WorkspaceOut, **ERRORS}, openapi_extra=perm(Perm.WORKSPACE_EDIT))
+@router.patch(
+    "/{ws}", response={200: WorkspaceOut, **ERRORS}, openapi_extra=perm(Perm.WORKSPACE_EDIT)
+)
 def update_workspace(request: HttpRequest, ws: str, payload: WorkspacePatch):
     who = caller(request)
     member = who.member(ws, Perm.WORKSPACE_EDIT)
-    member.workspace = services.update_workspace(member, who.actor, **payload.dict(exclude_unset=True, exclude_none=True))
+    member.workspace = services.update_workspace(
+        member, who.actor, **payload.dict(exclude_unset=True, exclude_none=True)
+    )
     return _workspace_out(member)
 
 
-@router.get("/{ws}/members", response={200: list[MemberOut], **ERRORS}, openapi_extra=perm(Perm.MEMBERS_VIEW))
+@router.get(
+    "/{ws}/members",
+    response={200: list[MemberOut], **ERRORS},
+    openapi_extra=perm(Perm.MEMBERS_VIEW),
+)
 def list_members(request: HttpRequest, ws: str):
     member = caller(request).member(ws, Perm.MEMBERS_VIEW)
-    return [_member_out(m) for m in Member.objects.filter(workspace=member.workspace).select_related("user")]
+    return [
+        _member_out(m)
+        for m in Member.objects.filter(workspace=member.workspace).select_related("user")
+    ]
 
 
-@router.patch("/{ws}/members/{member_id}", response={200: MemberOut, **ERRORS}, openapi_extra=perm(Perm.MEMBERS_MANAGE))
+@router.patch(
+    "/{ws}/members/{member_id}",
+    response={200: MemberOut, **ERRORS},
+    openapi_extra=perm(Perm.MEMBERS_MANAGE),
+)
 def change_role(request: HttpRequest, ws: str, member_id: int, payload: RoleIn):
     who = caller(request)
     member = who.member(ws, Perm.MEMBERS_MANAGE)
     return _member_out(services.change_role(member, who.actor, member_id, payload.role))
 
 
-@router.delete("/{ws}/members/{member_id}", response={204: None, **ERRORS}, openapi_extra=perm(Perm.MEMBERS_MANAGE))
+@router.delete(
+    "/{ws}/members/{member_id}",
+    response={204: None, **ERRORS},
+    openapi_extra=perm(Perm.MEMBERS_MANAGE),
+)
 def remove_member(request: HttpRequest, ws: str, member_id: int):
     who = caller(request)
     member = who.member(ws, Perm.WORKSPACE_VIEW)
@@ -178,13 +219,27 @@ def remove_member(request: HttpRequest, ws: str, member_id: int):
     return Status(204, None)
 
 
-@router.get("/{ws}/invitations", response={200: list[InvitationOut], **ERRORS}, openapi_extra=perm(Perm.MEMBERS_MANAGE))
+@router.get(
+    "/{ws}/invitations",
+    response={200: list[InvitationOut], **ERRORS},
+    openapi_extra=perm(Perm.MEMBERS_MANAGE),
+)
 def list_invitations(request: HttpRequest, ws: str):
     member = caller(request).member(ws, Perm.MEMBERS_MANAGE)
-    return [i for i in Invitation.objects.filter(workspace=member.workspace, accepted_at=None, revoked_at=None) if i.is_pending]
+    return [
+        i
+        for i in Invitation.objects.filter(
+            workspace=member.workspace, accepted_at=None, revoked_at=None
+        )
+        if i.is_pending
+    ]
 
 
-@router.post("/{ws}/invitations", response={201: InvitationOut, **ERRORS}, openapi_extra=perm(Perm.MEMBERS_MANAGE))
+@router.post(
+    "/{ws}/invitations",
+    response={201: InvitationOut, **ERRORS},
+    openapi_extra=perm(Perm.MEMBERS_MANAGE),
+)
 def invite(request: HttpRequest, ws: str, payload: InvitationIn):
     who = caller(request)
     member = who.member(ws, Perm.MEMBERS_MANAGE)
@@ -193,7 +248,11 @@ def invite(request: HttpRequest, ws: str, payload: InvitationIn):
     return Status(201, invitation)
 
 
-@router.delete("/{ws}/invitations/{invitation_id}", response={204: None, **ERRORS}, openapi_extra=perm(Perm.MEMBERS_MANAGE))
+@router.delete(
+    "/{ws}/invitations/{invitation_id}",
+    response={204: None, **ERRORS},
+    openapi_extra=perm(Perm.MEMBERS_MANAGE),
+)
 def revoke_invitation(request: HttpRequest, ws: str, invitation_id: int):
     who = caller(request)
     member = who.member(ws, Perm.MEMBERS_MANAGE)
@@ -207,14 +266,20 @@ def get_brand(request: HttpRequest, ws: str):
     return BrandProfile.objects.get_or_create(workspace=member.workspace)[0]
 
 
-@router.patch("/{ws}/brand", response={200: BrandOut, **ERRORS}, openapi_extra=perm(Perm.BRAND_EDIT))
+@router.patch(
+    "/{ws}/brand", response={200: BrandOut, **ERRORS}, openapi_extra=perm(Perm.BRAND_EDIT)
+)
 def update_brand(request: HttpRequest, ws: str, payload: BrandPatch):
     who = caller(request)
     member = who.member(ws, Perm.BRAND_EDIT)
-    return services.update_brand_profile(member, who.actor, **payload.dict(exclude_unset=True, exclude_none=True))
+    return services.update_brand_profile(
+        member, who.actor, **payload.dict(exclude_unset=True, exclude_none=True)
+    )
 
 
-@router.get("/{ws}/audit", response={200: list[AuditOut], **ERRORS}, openapi_extra=perm(Perm.AUDIT_VIEW))
+@router.get(
+    "/{ws}/audit", response={200: list[AuditOut], **ERRORS}, openapi_extra=perm(Perm.AUDIT_VIEW)
+)
 def audit(request: HttpRequest, ws: str, filters: Query[AuditFilter]):
     member = caller(request).member(ws, Perm.AUDIT_VIEW)
     entries = AuditEntry.objects.filter(workspace=member.workspace)
@@ -243,5 +308,3 @@ def audit(request: HttpRequest, ws: str, filters: Query[AuditFilter]):
         }
         for e in entries[:limit]
     ]
-
-

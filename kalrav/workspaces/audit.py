@@ -57,7 +57,11 @@ def snapshot(instance: models.Model, fields: list[str] | tuple[str, ...]) -> dic
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
-    return {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
+    return {
+        name: [before.get(name), value]
+        for name, value in after.items()
+        if before.get(name) != value
+    }
 
 
 def record(

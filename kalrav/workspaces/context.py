@@ -16,5 +16,7 @@ def workspace_context(request: HttpRequest) -> dict:
         "member": member,
         "can": {perm.name.lower(): can(role, perm) for perm in Perm},
         "member_perms": permissions_of(role),
-        "memberships": Member.objects.filter(user=member.user).select_related("workspace").order_by("workspace__name"),
+        "memberships": Member.objects.filter(user=member.user)
+        .select_related("workspace")
+        .order_by("workspace__name"),
     }

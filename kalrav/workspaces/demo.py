@@ -11,7 +11,7 @@ from kalrav.workspaces.models import Member, Workspace
 from kalrav.workspaces.permissions import Role
 
 DEMO_EMAIL = "demo@kalrav.local"
-DEMO_PASSWORD = "kalrav-demo"
+DEMO_PASSWORD = "kalrav-demo"  # noqa: S105 - printed by `kalrav demo`; demo data only
 
 TEA_HOUSE_BRAND = {
     "mission": "Bring honest, freshly brewed tea from small Assam and Darjeeling gardens to every neighbourhood in Kolkata, Ahmedabad and Athens.",
@@ -47,14 +47,24 @@ ROLES_TO_SHOW = [Role.MANAGER, Role.EDITOR, Role.AGENT, Role.ANALYST, Role.CLIEN
 def _user(email: str, first: str, last: str, language: str) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
-        user = User.objects.create_user(email, DEMO_PASSWORD, first_name=first, last_name=last, language=language)
+        user = User.objects.create_user(
+            email, DEMO_PASSWORD, first_name=first, last_name=last, language=language
+        )
     return user
 
 
-def _workspace(owner: User, name: str, slug: str, time_zone: str, language: str, brand: dict) -> Workspace:
+def _workspace(
+    owner: User, name: str, slug: str, time_zone: str, language: str, brand: dict
+) -> Workspace:
     workspace = Workspace.objects.filter(slug=slug).first()
     if workspace is None:
-        workspace = services.create_workspace(owner, Actor(user=owner, via="command"), name=name, time_zone=time_zone, language=language)
+        workspace = services.create_workspace(
+            owner,
+            Actor(user=owner, via="command"),
+            name=name,
+            time_zone=time_zone,
+            language=language,
+        )
         Workspace.objects.filter(pk=workspace.pk).update(slug=slug)
         workspace.refresh_from_db()
         member = Member.objects.get(workspace=workspace, user=owner)
@@ -67,7 +77,9 @@ def load() -> tuple[User, list[Workspace]]:
     """Create the demo data unless it is there already; running it again changes nothing."""
     demo = _user(DEMO_EMAIL, "Mitali", "Sen", "en")
     tea = _workspace(demo, "Shanti Tea House", "shanti-tea", "Asia/Kolkata", "en", TEA_HOUSE_BRAND)
-    travel = _workspace(demo, "Aegean Calm Travel", "aegean-calm", "Europe/Athens", "el", TRAVEL_BRAND)
+    travel = _workspace(
+        demo, "Aegean Calm Travel", "aegean-calm", "Europe/Athens", "el", TRAVEL_BRAND
+    )
     people = {
         Role.MANAGER: ("Arjun", "Mehta", "hi"),
         Role.EDITOR: ("Dhruvi", "Patel", "gu"),

@@ -13,7 +13,11 @@ TIME_ZONE_CHOICES = [(tz, tz.replace("_", " ")) for tz in TIME_ZONES]
 
 class WorkspaceCreateForm(forms.Form):
     name = forms.CharField(label=_("Brand or client name"), max_length=120)
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES, initial=settings.DEFAULT_WORKSPACE_TIME_ZONE)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=TIME_ZONE_CHOICES,
+        initial=settings.DEFAULT_WORKSPACE_TIME_ZONE,
+    )
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
 
 
@@ -74,7 +78,9 @@ class BrandProfileForm(forms.ModelForm):
         if self.instance and not self.is_bound:
             self.initial["banned_words"] = "\n".join(self.instance.banned_words)
             self.initial["required_hashtags"] = "\n".join(self.instance.required_hashtags)
-            self.initial["network_notes"] = "\n".join(f"{k}: {v}" for k, v in self.instance.network_notes.items())
+            self.initial["network_notes"] = "\n".join(
+                f"{k}: {v}" for k, v in self.instance.network_notes.items()
+            )
 
     def clean_network_notes(self) -> dict[str, str]:
         notes: dict[str, str] = {}
@@ -83,12 +89,22 @@ class BrandProfileForm(forms.ModelForm):
                 continue
             network, sep, note = line.partition(":")
             if not sep or not network.strip() or not note.strip():
-                raise ValidationError(_("Line %(n)d needs a network name, a colon and a note.") % {"n": number})
+                raise ValidationError(
+                    _("Line %(n)d needs a network name, a colon and a note.") % {"n": number}
+                )
             notes[network.strip().lower()] = note.strip()
         return notes
 
     def service_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in (*BrandProfile.TEXT_FIELDS, "banned_words", "required_hashtags", "network_notes")}
+        return {
+            name: self.cleaned_data[name]
+            for name in (
+                *BrandProfile.TEXT_FIELDS,
+                "banned_words",
+                "required_hashtags",
+                "network_notes",
+            )
+        }
 
 
 class InviteForm(forms.Form):
@@ -97,15 +113,21 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args, roles: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [(value, label) for value, label in Role.choices if value in roles]
+        self.fields["role"].choices = [  # type: ignore[attr-defined]
+            (value, label) for value, label in Role.choices if value in roles
+        ]
 
 
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label=_("Action"), required=False)
     actor = forms.CharField(label=_("Who"), required=False)
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, actions: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", _("All actions")), *actions]
+        self.fields["action"].choices = [("", _("All actions")), *actions]  # type: ignore[attr-defined]

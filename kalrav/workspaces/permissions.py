@@ -41,7 +41,8 @@ class Perm(StrEnum):
     CAMPAIGNS_EDIT = "campaigns.edit"
 
 
-O, M, E, A, N, C = Role.OWNER, Role.MANAGER, Role.EDITOR, Role.AGENT, Role.ANALYST, Role.CLIENT
+# One letter per role keeps the matrix below readable as a table.
+O, M, E, A, N, C = Role.OWNER, Role.MANAGER, Role.EDITOR, Role.AGENT, Role.ANALYST, Role.CLIENT  # noqa: E741
 
 MATRIX: dict[Perm, frozenset[Role]] = {
     Perm.WORKSPACE_VIEW: frozenset({O, M, E, A, N, C}),

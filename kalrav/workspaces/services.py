@@ -42,7 +42,14 @@ def unique_slug(name: str) -> str:
 
 
 @transaction.atomic
-def create_workspace(user: User, actor: Actor, *, name: str, time_zone: str | None = None, language: str | None = None) -> Workspace:
+def create_workspace(
+    user: User,
+    actor: Actor,
+    *,
+    name: str,
+    time_zone: str | None = None,
+    language: str | None = None,
+) -> Workspace:
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Give the workspace a name.")})
@@ -56,7 +63,13 @@ def create_workspace(user: User, actor: Actor, *, name: str, time_zone: str | No
     workspace.save()
     BrandProfile.objects.create(workspace=workspace)
     Member.objects.create(workspace=workspace, user=user, role=Role.OWNER)
-    audit.record(workspace, actor, "workspace.create", workspace, audit.diff({}, audit.snapshot(workspace, WORKSPACE_FIELDS)))
+    audit.record(
+        workspace,
+        actor,
+        "workspace.create",
+        workspace,
+        audit.diff({}, audit.snapshot(workspace, WORKSPACE_FIELDS)),
+    )
     return workspace
 
 
@@ -89,16 +102,22 @@ def _clean_list(values: Any, field: str, *, hashtags: bool = False) -> list[str]
         if hashtags and value and not value.startswith("#"):
             value = "#" + value
         if hashtags and any(ch.isspace() for ch in value):
-            raise ValidationError({field: _("A hashtag cannot contain spaces: %(tag)s") % {"tag": value}})
+            raise ValidationError(
+                {field: _("A hashtag cannot contain spaces: %(tag)s") % {"tag": value}}
+            )
         if value and value.casefold() not in {c.casefold() for c in cleaned}:
             cleaned.append(value)
     if len(cleaned) > BRAND_LIST_LIMIT:
-        raise ValidationError({field: _("Keep this list under %(n)d entries.") % {"n": BRAND_LIST_LIMIT}})
+        raise ValidationError(
+            {field: _("Keep this list under %(n)d entries.") % {"n": BRAND_LIST_LIMIT}}
+        )
     return cleaned
 
 
 def _clean_notes(notes: Any) -> dict[str, str]:
-    if not isinstance(notes, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in notes.items()):
+    if not isinstance(notes, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in notes.items()
+    ):
         raise ValidationError({"network_notes": _("Give notes as network name and text.")})
     return {k.strip().lower(): v.strip() for k, v in notes.items() if k.strip() and v.strip()}
 
@@ -112,7 +131,9 @@ def update_brand_profile(member: Member, actor: Actor, **fields: Any) -> BrandPr
     unknown = set(fields) - set(BRAND_FIELDS)
     if unknown:
         raise ValidationError({name: _("This field cannot be changed.") for name in unknown})
-    profile, _created = BrandProfile.objects.select_for_update().get_or_create(workspace_id=member.workspace_id)
+    profile, _created = BrandProfile.objects.select_for_update().get_or_create(
+        workspace_id=member.workspace_id
+    )
     before = audit.snapshot(profile, BRAND_FIELDS)
     for name, value in fields.items():
         if name == "banned_words":
@@ -146,10 +167,14 @@ def invite(member: Member, actor: Actor, *, email: str, role: str) -> tuple[Invi
     if role not in roles_grantable_by(member.role):
         raise ValidationError({"role": _("You cannot give a role above your own.")})
     if Member.objects.filter(workspace_id=member.workspace_id, user__email__iexact=email).exists():
-        raise ValidationError({"email": _("%(email)s is already a member of this workspace.") % {"email": email}})
+        raise ValidationError(
+            {"email": _("%(email)s is already a member of this workspace.") % {"email": email}}
+        )
     now = timezone.now()
     # A new invitation replaces an open one for the same address, so only the newest link works.
-    Invitation.objects.filter(workspace_id=member.workspace_id, email__iexact=email, accepted_at=None, revoked_at=None).update(revoked_at=now)
+    Invitation.objects.filter(
+        workspace_id=member.workspace_id, email__iexact=email, accepted_at=None, revoked_at=None
+    ).update(revoked_at=now)
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         workspace_id=member.workspace_id,
@@ -161,7 +186,13 @@ def invite(member: Member, actor: Actor, *, email: str, role: str) -> tuple[Invi
     )
     invitation.full_clean()
     invitation.save()
-    audit.record(member.workspace, actor, "invitation.create", invitation, {"email": [None, email], "role": [None, role]})
+    audit.record(
+        member.workspace,
+        actor,
+        "invitation.create",
+        invitation,
+        {"email": [None, email], "role": [None, role]},
+    )
     return invitation, token
 
 
@@ -170,15 +201,21 @@ class InvitationInvalid(Exception):
 
 
 def find_invitation(token: str) -> Invitation:
-    invitation = Invitation.objects.select_related("workspace").filter(token_hash=_hash_token(token)).first()
+    invitation = (
+        Invitation.objects.select_related("workspace").filter(token_hash=_hash_token(token)).first()
+    )
     if invitation is None:
         raise InvitationInvalid(_("This invitation link is not valid. Ask for a new one."))
     if invitation.accepted_at is not None:
-        raise InvitationInvalid(_("This invitation was already accepted. Sign in to open the workspace."))
+        raise InvitationInvalid(
+            _("This invitation was already accepted. Sign in to open the workspace.")
+        )
     if invitation.revoked_at is not None:
         raise InvitationInvalid(_("This invitation was withdrawn. Ask for a new one."))
     if invitation.expires_at <= timezone.now():
-        raise InvitationInvalid(_("This invitation has expired. Ask the person who invited you for a new one."))
+        raise InvitationInvalid(
+            _("This invitation has expired. Ask the person who invited you for a new one.")
+        )
     return invitation
 
 
@@ -187,23 +224,32 @@ def accept_invitation(token: str, user: User) -> Member:
     invitation = find_invitation(token)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:
-        raise InvitationInvalid(_("This invitation was already accepted. Sign in to open the workspace."))
+        raise InvitationInvalid(
+            _("This invitation was already accepted. Sign in to open the workspace.")
+        )
     if invitation.email.lower() != user.email.lower():
         raise InvitationInvalid(
-            _("This invitation is for %(email)s. Sign in with that address to accept it.") % {"email": invitation.email}
+            _("This invitation is for %(email)s. Sign in with that address to accept it.")
+            % {"email": invitation.email}
         )
-    member, created = Member.objects.get_or_create(workspace=invitation.workspace, user=user, defaults={"role": invitation.role})
+    member, _created = Member.objects.get_or_create(
+        workspace=invitation.workspace, user=user, defaults={"role": invitation.role}
+    )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     actor = Actor(user=user)
-    audit.record(invitation.workspace, actor, "invitation.accept", invitation, {"role": [None, member.role]})
+    audit.record(
+        invitation.workspace, actor, "invitation.accept", invitation, {"role": [None, member.role]}
+    )
     return member
 
 
 @transaction.atomic
 def revoke_invitation(member: Member, actor: Actor, invitation_id: int) -> Invitation:
     _require(member, Perm.MEMBERS_MANAGE)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation_id, workspace_id=member.workspace_id)
+    invitation = Invitation.objects.select_for_update().get(
+        pk=invitation_id, workspace_id=member.workspace_id
+    )
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
@@ -212,17 +258,31 @@ def revoke_invitation(member: Member, actor: Actor, invitation_id: int) -> Invit
 
 
 def _owners_left(workspace_id: int, excluding: int) -> int:
-    return Member.objects.filter(workspace_id=workspace_id, role=Role.OWNER).exclude(pk=excluding).count()
+    return (
+        Member.objects.filter(workspace_id=workspace_id, role=Role.OWNER)
+        .exclude(pk=excluding)
+        .count()
+    )
 
 
 @transaction.atomic
 def change_role(member: Member, actor: Actor, target_id: int, role: str) -> Member:
     _require(member, Perm.MEMBERS_MANAGE)
-    target = Member.objects.select_for_update().select_related("user").get(pk=target_id, workspace_id=member.workspace_id)
+    target = (
+        Member.objects.select_for_update()
+        .select_related("user")
+        .get(pk=target_id, workspace_id=member.workspace_id)
+    )
     grantable = roles_grantable_by(member.role)
     if role not in grantable or (target.role not in grantable):
-        raise PermissionDenied(_("You cannot change the role of someone above you, or give a role above your own."))
-    if target.role == Role.OWNER and role != Role.OWNER and _owners_left(member.workspace_id, target.pk) == 0:
+        raise PermissionDenied(
+            _("You cannot change the role of someone above you, or give a role above your own.")
+        )
+    if (
+        target.role == Role.OWNER
+        and role != Role.OWNER
+        and _owners_left(member.workspace_id, target.pk) == 0
+    ):
         raise ValidationError({"role": _("A workspace needs at least one owner.")})
     if target.role != role:
         before = target.role
@@ -234,7 +294,11 @@ def change_role(member: Member, actor: Actor, target_id: int, role: str) -> Memb
 
 @transaction.atomic
 def remove_member(member: Member, actor: Actor, target_id: int) -> None:
-    target = Member.objects.select_for_update().select_related("user").get(pk=target_id, workspace_id=member.workspace_id)
+    target = (
+        Member.objects.select_for_update()
+        .select_related("user")
+        .get(pk=target_id, workspace_id=member.workspace_id)
+    )
     leaving_self = target.pk == member.pk
     if not leaving_self:
         _require(member, Perm.MEMBERS_MANAGE)
@@ -242,10 +306,18 @@ def remove_member(member: Member, actor: Actor, target_id: int) -> None:
             raise PermissionDenied(_("You cannot remove someone above you."))
     if target.role == Role.OWNER and _owners_left(member.workspace_id, target.pk) == 0:
         raise ValidationError({"role": _("A workspace needs at least one owner.")})
-    audit.record(member.workspace, actor, "member.remove", target, {"email": [target.user.email, None], "role": [target.role, None]})
+    audit.record(
+        member.workspace,
+        actor,
+        "member.remove",
+        target,
+        {"email": [target.user.email, None], "role": [target.role, None]},
+    )
     from kalrav.api.models import ApiToken  # tokens die with the membership
 
-    ApiToken.objects.filter(workspace_id=member.workspace_id, user_id=target.user_id, revoked_at=None).update(revoked_at=timezone.now())
+    ApiToken.objects.filter(
+        workspace_id=member.workspace_id, user_id=target.user_id, revoked_at=None
+    ).update(revoked_at=timezone.now())
     target.delete()
 
 

@@ -20,7 +20,13 @@ from kalrav.accounts.models import User
 from kalrav.workspaces import services
 from kalrav.workspaces.access import workspace_view
 from kalrav.workspaces.audit import ACTION_LABELS, Actor
-from kalrav.workspaces.forms import AuditFilterForm, BrandProfileForm, InviteForm, WorkspaceCreateForm, WorkspaceForm
+from kalrav.workspaces.forms import (
+    AuditFilterForm,
+    BrandProfileForm,
+    InviteForm,
+    WorkspaceCreateForm,
+    WorkspaceForm,
+)
 from kalrav.workspaces.models import AuditEntry, BrandProfile, Invitation, Member
 from kalrav.workspaces.permissions import Perm, Role, roles_grantable_by
 from kalrav.workspaces.tasks import send_invitation_email
@@ -48,9 +54,14 @@ def create(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             _apply_errors(form, error)
         else:
-            messages.success(request, _("Workspace created. Fill in the brand profile so everyone writes in one voice."))
+            messages.success(
+                request,
+                _("Workspace created. Fill in the brand profile so everyone writes in one voice."),
+            )
             return redirect("workspaces:brand-edit", ws=workspace.slug)
-    return render(request, "workspaces/create.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "workspaces/create.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @workspace_view(Perm.WORKSPACE_VIEW)
@@ -62,14 +73,21 @@ def general(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied
         if form.is_valid():
             try:
-                services.update_workspace(member, _actor(request), **{f: form.cleaned_data[f] for f in form.changed_data})
+                services.update_workspace(
+                    member, _actor(request), **{f: form.cleaned_data[f] for f in form.changed_data}
+                )
             except ValidationError as error:
                 _apply_errors(form, error)
             else:
                 messages.success(request, _("Workspace settings saved."))
                 return redirect("workspaces:general", ws=member.workspace.slug)
         member.workspace.refresh_from_db()
-    return render(request, "workspaces/general.html", {"form": form, "section": "general"}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "workspaces/general.html",
+        {"form": form, "section": "general"},
+        status=400 if form.errors else 200,
+    )
 
 
 @workspace_view(Perm.MEMBERS_VIEW)
@@ -87,10 +105,22 @@ def members(request: HttpRequest) -> HttpResponse:
                 _apply_errors(form, error)
             else:
                 send_invitation_email(invitation.pk, token)
-                messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+                messages.success(
+                    request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+                )
                 return redirect("workspaces:members", ws=member.workspace.slug)
-    people = Member.objects.filter(workspace=member.workspace).select_related("user").order_by("user__email")
-    pending = [i for i in Invitation.objects.filter(workspace=member.workspace, accepted_at=None, revoked_at=None) if i.is_pending]
+    people = (
+        Member.objects.filter(workspace=member.workspace)
+        .select_related("user")
+        .order_by("user__email")
+    )
+    pending = [
+        i
+        for i in Invitation.objects.filter(
+            workspace=member.workspace, accepted_at=None, revoked_at=None
+        )
+        if i.is_pending
+    ]
     context = {
         "form": form,
         "people": people,
@@ -108,11 +138,17 @@ def member_role(request: HttpRequest, member_id: int) -> HttpResponse:
     member: Member = request.member  # type: ignore[attr-defined]
     get_object_or_404(Member, pk=member_id, workspace=member.workspace)
     try:
-        target = services.change_role(member, _actor(request), member_id, request.POST.get("role", ""))
+        target = services.change_role(
+            member, _actor(request), member_id, request.POST.get("role", "")
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("%(name)s is now %(role)s.") % {"name": target.user.display_name, "role": target.get_role_display()})
+        messages.success(
+            request,
+            _("%(name)s is now %(role)s.")
+            % {"name": target.user.display_name, "role": target.get_role_display()},
+        )
     return redirect("workspaces:members", ws=member.workspace.slug)
 
 
@@ -128,7 +164,9 @@ def member_remove(request: HttpRequest, member_id: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
         return redirect("workspaces:members", ws=member.workspace.slug)
     if leaving:
-        messages.success(request, _("You left %(workspace)s.") % {"workspace": member.workspace.name})
+        messages.success(
+            request, _("You left %(workspace)s.") % {"workspace": member.workspace.name}
+        )
         return redirect("web:home")
     messages.success(request, _("Member removed."))
     return redirect("workspaces:members", ws=member.workspace.slug)
@@ -164,14 +202,21 @@ def brand_edit(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Brand profile saved."))
             return redirect("workspaces:brand", ws=member.workspace.slug)
-    return render(request, "workspaces/brand_edit.html", {"form": form, "section": "brand"}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "workspaces/brand_edit.html",
+        {"form": form, "section": "brand"},
+        status=400 if form.errors else 200,
+    )
 
 
 @workspace_view(Perm.AUDIT_VIEW)
 def audit_log(request: HttpRequest) -> HttpResponse:
     member: Member = request.member  # type: ignore[attr-defined]
     workspace = member.workspace
-    form = AuditFilterForm(request.GET or None, actions=[(k, str(v)) for k, v in ACTION_LABELS.items()])
+    form = AuditFilterForm(
+        request.GET or None, actions=[(k, str(v)) for k, v in ACTION_LABELS.items()]
+    )
     entries = AuditEntry.objects.filter(workspace=workspace).select_related("actor")
     if form.is_valid():
         data = form.cleaned_data
@@ -179,11 +224,18 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         if data["action"]:
             entries = entries.filter(action=data["action"])
         if data["actor"]:
-            entries = entries.filter(Q(actor_label__icontains=data["actor"]) | Q(actor__first_name__icontains=data["actor"]))
+            entries = entries.filter(
+                Q(actor_label__icontains=data["actor"])
+                | Q(actor__first_name__icontains=data["actor"])
+            )
         if data["since"]:
-            entries = entries.filter(created_at__gte=datetime.combine(data["since"], time.min, tzinfo=zone))
+            entries = entries.filter(
+                created_at__gte=datetime.combine(data["since"], time.min, tzinfo=zone)
+            )
         if data["until"]:
-            entries = entries.filter(created_at__lte=datetime.combine(data["until"], time.max, tzinfo=zone))
+            entries = entries.filter(
+                created_at__lte=datetime.combine(data["until"], time.max, tzinfo=zone)
+            )
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     for entry in page.object_list:
         entry.label = ACTION_LABELS.get(entry.action, entry.action)  # type: ignore[attr-defined]
@@ -195,19 +247,32 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = services.find_invitation(token)
     except services.InvitationInvalid as problem:
-        return render(request, "workspaces/invitation_invalid.html", {"problem": str(problem)}, status=410)
+        return render(
+            request, "workspaces/invitation_invalid.html", {"problem": str(problem)}, status=410
+        )
     existing = User.objects.filter(email__iexact=invitation.email).first()
     if request.user.is_authenticated:
         if request.method == "POST":
             try:
                 services.accept_invitation(token, request.user)  # type: ignore[arg-type]
             except services.InvitationInvalid as problem:
-                return render(request, "workspaces/invitation_invalid.html", {"problem": str(problem)}, status=400)
-            messages.success(request, _("Welcome to %(workspace)s.") % {"workspace": invitation.workspace.name})
+                return render(
+                    request,
+                    "workspaces/invitation_invalid.html",
+                    {"problem": str(problem)},
+                    status=400,
+                )
+            messages.success(
+                request, _("Welcome to %(workspace)s.") % {"workspace": invitation.workspace.name}
+            )
             return redirect("web:workspace-home", ws=invitation.workspace.slug)
-        return render(request, "workspaces/invitation.html", {"invitation": invitation, "mode": "accept"})
+        return render(
+            request, "workspaces/invitation.html", {"invitation": invitation, "mode": "accept"}
+        )
     if existing is not None:
-        return render(request, "workspaces/invitation.html", {"invitation": invitation, "mode": "signin"})
+        return render(
+            request, "workspaces/invitation.html", {"invitation": invitation, "mode": "signin"}
+        )
     form = SignUpForm(request.POST or None, email=invitation.email)
     if request.method == "POST" and form.is_valid():
         user = User.objects.create_user(
@@ -219,7 +284,14 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
         )
         services.accept_invitation(token, user)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome to %(workspace)s.") % {"workspace": invitation.workspace.name})
+        messages.success(
+            request, _("Welcome to %(workspace)s.") % {"workspace": invitation.workspace.name}
+        )
         response = redirect("web:workspace-home", ws=invitation.workspace.slug)
         return activate_for_response(response, user.language)
-    return render(request, "workspaces/invitation.html", {"invitation": invitation, "mode": "signup", "form": form}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "workspaces/invitation.html",
+        {"invitation": invitation, "mode": "signup", "form": form},
+        status=400 if form.errors else 200,
+    )

@@ -23,7 +23,9 @@ class Command(BaseCommand):
         names = sorted(streams.LISTENERS)
         if not names:
             log.info("no stream listeners registered; waiting for a stop signal")
-        tasks = [asyncio.create_task(streams.load(name)(stop), name=name) for name in names]
+        tasks: list[asyncio.Future] = [
+            asyncio.ensure_future(streams.load(name)(stop)) for name in names
+        ]
         await stop.wait()
         if tasks:
             await asyncio.wait(tasks, timeout=10)

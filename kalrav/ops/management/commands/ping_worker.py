@@ -17,5 +17,7 @@ class Command(BaseCommand):
         except TaskException as error:
             raise CommandError(f"a worker ran the task and it failed: {error}") from None
         except HueyException:
-            raise CommandError(f"no worker ran the task within {options['timeout']} s: is `kalrav worker` running?") from None
+            raise CommandError(
+                f"no worker ran the task within {options['timeout']} s: is `kalrav worker` running?"
+            ) from None
         self.stdout.write(f"worker ran the task at {ran_at}")

@@ -15,4 +15,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         extra = ["--no-periodic"] if options["no_periodic"] else []
-        call_command("run_huey", "--workers", str(options["workers"]), "--worker-type", "thread", *extra)
+        call_command(
+            "run_huey", "--workers", str(options["workers"]), "--worker-type", "thread", *extra
+        )

@@ -17,7 +17,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--email", required=True)
-        parser.add_argument("--workspace", help="name of a workspace to create, owned by this account")
+        parser.add_argument(
+            "--workspace", help="name of a workspace to create, owned by this account"
+        )
         parser.add_argument("--first-name", default="")
         parser.add_argument(
             "--password-from-env", action="store_true",
@@ -45,6 +47,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             user = User.objects.create_superuser(email, password, first_name=options["first_name"])
             if options["workspace"]:
-                workspace = services.create_workspace(user, Actor(user=user, via="command"), name=options["workspace"])
+                workspace = services.create_workspace(
+                    user, Actor(user=user, via="command"), name=options["workspace"]
+                )
                 self.stdout.write(f"Workspace {workspace.name} at /w/{workspace.slug}/")
         self.stdout.write(self.style.SUCCESS(f"Administrator {email} created."))

@@ -10,6 +10,8 @@ class Command(BaseCommand):
         user, workspaces = demo.load()
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(f"  Sign in as {user.email} with password {demo.DEMO_PASSWORD}")
-        self.stdout.write("  Other roles: manager@, editor@, agent@, analyst@, client@kalrav.local (same password)")
+        self.stdout.write(
+            "  Other roles: manager@, editor@, agent@, analyst@, client@kalrav.local (same password)"
+        )
         for workspace in workspaces:
             self.stdout.write(f"  Workspace: {workspace.name} (/w/{workspace.slug}/)")
