@@ -10,7 +10,7 @@ import tempfile
 os.environ.setdefault("KALRAV_DATA_DIR", tempfile.mkdtemp(prefix="kalrav-test-"))
 
 from kalrav.settings import *  # noqa: F403
-from kalrav.settings import HUEY
+from kalrav.settings import HUEY, STORAGES
 
 # Tasks run inline in tests; the real consumer is exercised by tests/test_serve.py.
 HUEY = {**HUEY, "immediate": True}
@@ -19,4 +19,4 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}  # noqa: F405
+}
