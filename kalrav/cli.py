@@ -13,6 +13,10 @@ def main(argv: list[str] | None = None) -> None:
     from kalrav.conf import ImproperlyConfiguredVariable
 
     try:
+        if argv[1:2] == ["serve"]:
+            from kalrav.ops.serve_command import run
+
+            raise SystemExit(run(argv[2:]))
         import django
 
         django.setup()
