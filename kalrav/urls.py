@@ -1,4 +1,7 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
+from django.views.static import serve
 
 from kalrav.accounts.language import set_language
 from kalrav.api import views as api_views
@@ -21,6 +24,8 @@ urlpatterns = [
         api_views.token_revoke,
         name="api-token-revoke",
     ),
+    # Uploaded media (logos for now) for signed-in people; a proxy in front may serve MEDIA_ROOT instead.
+    path("media/<path:path>", login_required(serve), {"document_root": settings.MEDIA_ROOT}),
     path("", include("kalrav.workspaces.urls")),
     path("", include("kalrav.web.urls")),
 ]

@@ -185,3 +185,15 @@ def test_switcher_lists_only_own_workspaces(client, members, workspace, outsider
     page = client.get(f"/w/{workspace.slug}/settings/brand/").content.decode()
     assert "Acme Tea" in page
     assert "Other Brand" not in page
+
+
+def test_logo_is_served_to_signed_in_people_only(client, members, workspace, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(members["owner"].user)
+    client.post(f"/w/{workspace.slug}/settings/", {"name": "Acme", "time_zone": "UTC", "language": "en", "logo": SimpleUploadedFile("logo.png", _png())})
+    workspace.refresh_from_db()
+    page = client.get(f"/w/{workspace.slug}/settings/brand/").content.decode()
+    assert workspace.logo.url in page
+    assert client.get(workspace.logo.url).status_code == 200
+    client.logout()
+    assert client.get(workspace.logo.url).status_code == 302
