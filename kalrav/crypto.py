@@ -53,3 +53,11 @@ def decrypt(token: str) -> str:
 
 def reset_keys_cache() -> None:
     _fernet.cache_clear()
+
+
+def rotate(token: str) -> str:
+    """Re-encrypt with the newest key (the first of KALRAV_ENCRYPTION_KEYS)."""
+    try:
+        return _fernet().rotate(token.encode()).decode()
+    except InvalidToken:
+        raise DecryptionFailed("stored secret cannot be decrypted with the configured keys") from None

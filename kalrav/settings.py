@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kalrav.web",
     "kalrav.ops",
     "kalrav.connectors",
+    "kalrav.channels",
     "kalrav.nlp",
 ]
 

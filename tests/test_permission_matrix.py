@@ -52,6 +52,22 @@ def _own_token(members, caller, workspace):
     return {"token_id": record.pk}
 
 
+def _channel(members, caller, workspace):
+    from kalrav.channels.models import Channel
+
+    return {
+        "channel_id": Channel.objects.create(
+            workspace=workspace, network="bluesky", name="Brand"
+        ).pk
+    }
+
+
+BLUESKY = {
+    "service_url": "https://pds.example.test",
+    "handle": "brand.example.test",
+    "app_password": "x-y-z",
+}
+
 HTML_CASES = [
     Case("web:workspace-home", "GET", Perm.WORKSPACE_VIEW),
     *[
@@ -93,6 +109,20 @@ HTML_CASES = [
     Case("api-tokens", "GET", Perm.TOKENS_USE),
     Case("api-tokens", "POST", Perm.TOKENS_USE, data={"name": "script", "role": "CALLER"}),
     Case("api-token-revoke", "POST", Perm.TOKENS_USE, _own_token),
+    Case("channels:list", "GET", Perm.CHANNELS_VIEW),
+    Case("channels:connect", "GET", Perm.CHANNELS_MANAGE, lambda m, c, w: {"network": "bluesky"}),
+    Case(
+        "channels:connect",
+        "POST",
+        Perm.CHANNELS_MANAGE,
+        lambda m, c, w: {"network": "bluesky"},
+        BLUESKY,
+    ),
+    Case("channels:detail", "GET", Perm.CHANNELS_VIEW, _channel),
+    Case("channels:detail", "POST", Perm.CHANNELS_MANAGE, _channel, BLUESKY),
+    Case("channels:pause", "POST", Perm.CHANNELS_MANAGE, _channel),
+    Case("channels:resume", "POST", Perm.CHANNELS_MANAGE, _channel),
+    Case("channels:remove", "POST", Perm.CHANNELS_MANAGE, _channel),
 ]
 
 
@@ -145,6 +175,7 @@ BODIES = {
     },
     ("patch", "/api/v1/workspaces/{ws}/brand"): {"mission": "Tea for all"},
     ("post", "/api/v1/workspaces/{ws}/tokens"): {"name": "script", "role": "CALLER"},
+    ("post", "/api/v1/workspaces/{ws}/channels"): {"network": "bluesky", "settings": BLUESKY},
 }
 
 
@@ -179,6 +210,7 @@ def test_api_operation(method, path, perm, caller, client, workspace, members, o
         "member_id": _other(members, caller).pk,
         "invitation_id": _invitation(members, caller, workspace)["invitation_id"],
         "token_id": _own_token(members, caller, workspace)["token_id"] if caller in members else 0,
+        "channel_id": _channel(members, caller, workspace)["channel_id"],
     }
     url = path.format(**{k: v for k, v in ids.items() if "{" + k + "}" in path})
     headers = {}

@@ -45,7 +45,14 @@ def section(request: HttpRequest, section: str) -> HttpResponse:
         raise Http404
     if not can(member.role, found.perm):
         raise PermissionDenied
-    return render(request, "web/section.html", {"section": found, "nav": found.slug})
+    from kalrav.channels.models import Channel
+
+    has_channels = Channel.objects.filter(workspace=member.workspace).exists()
+    return render(
+        request,
+        "web/section.html",
+        {"section": found, "nav": found.slug, "has_channels": has_channels},
+    )
 
 
 def error_403(request: HttpRequest, exception=None) -> HttpResponse:

@@ -23,6 +23,11 @@ ACTION_LABELS = {
     "brand.update": _("changed the brand profile"),
     "token.create": _("created an API token"),
     "token.revoke": _("revoked an API token"),
+    "channel.connect": _("connected a channel"),
+    "channel.reconnect": _("reconnected a channel"),
+    "channel.pause": _("paused a channel"),
+    "channel.resume": _("resumed a channel"),
+    "channel.remove": _("removed a channel"),
 }
 
 

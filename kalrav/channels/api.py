@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+
+from kalrav.api.auth import caller
+from kalrav.api.schemas import ERRORS, perm
+from kalrav.channels import services
+from kalrav.channels.models import Channel
+from kalrav.workspaces.permissions import Perm
+
+router = Router(tags=["channels"])
+
+
+class ChannelOut(Schema):
+    id: int
+    network: str
+    name: str
+    handle: str
+    url: str
+    state: str
+    state_detail: str
+    rate_limited_until: datetime | None
+    last_success_at: datetime | None
+    last_error_at: datetime | None
+    last_error: str
+    config: dict
+
+
+class ChannelIn(Schema):
+    network: str
+    name: str = ""
+    settings: dict[str, str]
+
+
+@router.get(
+    "/{ws}/channels",
+    response={200: list[ChannelOut], **ERRORS},
+    openapi_extra=perm(Perm.CHANNELS_VIEW),
+)
+def list_channels(request: HttpRequest, ws: str):
+    member = caller(request).member(ws, Perm.CHANNELS_VIEW)
+    return Channel.objects.filter(workspace=member.workspace)
+
+
+@router.post(
+    "/{ws}/channels", response={201: ChannelOut, **ERRORS}, openapi_extra=perm(Perm.CHANNELS_MANAGE)
+)
+def connect_channel(request: HttpRequest, ws: str, payload: ChannelIn):
+    who = caller(request)
+    member = who.member(ws, Perm.CHANNELS_MANAGE)
+    channel = services.connect_channel(
+        member, who.actor, network=payload.network, name=payload.name, values=payload.settings
+    )
+    return Status(201, channel)
+
+
+@router.get(
+    "/{ws}/channels/{channel_id}",
+    response={200: ChannelOut, **ERRORS},
+    openapi_extra=perm(Perm.CHANNELS_VIEW),
+)
+def get_channel(request: HttpRequest, ws: str, channel_id: int):
+    member = caller(request).member(ws, Perm.CHANNELS_VIEW)
+    return get_object_or_404(Channel, pk=channel_id, workspace=member.workspace)
+
+
+@router.post(
+    "/{ws}/channels/{channel_id}/pause",
+    response={200: ChannelOut, **ERRORS},
+    openapi_extra=perm(Perm.CHANNELS_MANAGE),
+)
+def pause_channel(request: HttpRequest, ws: str, channel_id: int):
+    who = caller(request)
+    member = who.member(ws, Perm.CHANNELS_MANAGE)
+    return services.pause_channel(member, who.actor, channel_id)
+
+
+@router.post(
+    "/{ws}/channels/{channel_id}/resume",
+    response={200: ChannelOut, **ERRORS},
+    openapi_extra=perm(Perm.CHANNELS_MANAGE),
+)
+def resume_channel(request: HttpRequest, ws: str, channel_id: int):
+    who = caller(request)
+    member = who.member(ws, Perm.CHANNELS_MANAGE)
+    return services.resume_channel(member, who.actor, channel_id)
+
+
+@router.delete(
+    "/{ws}/channels/{channel_id}",
+    response={204: None, **ERRORS},
+    openapi_extra=perm(Perm.CHANNELS_MANAGE),
+)
+def remove_channel(request: HttpRequest, ws: str, channel_id: int):
+    who = caller(request)
+    member = who.member(ws, Perm.CHANNELS_MANAGE)
+    services.remove_channel(member, who.actor, channel_id)
+    return Status(204, None)

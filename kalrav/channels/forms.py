@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kalrav.connectors.base import SettingsField
+
+
+class ChannelForm(forms.Form):
+    """The connect (or reconnect) form, built from the fields the connector declares."""
+
+    name = forms.CharField(
+        label=_("Name in Kalrav"),
+        max_length=120,
+        required=False,
+        help_text=_("Leave empty to use the account's handle."),
+    )
+
+    def __init__(
+        self, *args, fields: tuple[SettingsField, ...], reconnecting: bool = False, **kwargs
+    ):
+        super().__init__(*args, **kwargs)
+        for field in fields:
+            widget: forms.Widget
+            if field.secret:
+                widget = forms.PasswordInput(attrs={"autocomplete": "off"}, render_value=False)
+            elif field.kind == "url":
+                widget = forms.URLInput()
+            else:
+                widget = forms.TextInput()
+            help_text = field.help_text
+            if field.secret and reconnecting:
+                help_text = _("Leave empty to keep the saved one.")
+            # Required-ness is checked by the service, which knows about kept secrets.
+            self.fields[field.name] = forms.CharField(
+                label=str(field.label), required=False, widget=widget, help_text=str(help_text)
+            )
+        if reconnecting:
+            del self.fields["name"]

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kalrav.workspaces.models import Workspace
+
+
+class ChannelState(models.TextChoices):
+    CHECKING = "checking", _("Checking")
+    UNVERIFIED = "unverified", _("Saved, not verified")
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused")
+    NEEDS_RECONNECT = "needs_reconnect", _("Needs reconnecting")
+    RATE_LIMITED = "rate_limited", _("Rate limited")
+    FAILING = "failing", _("Failing")
+
+
+class Channel(models.Model):
+    """One connected account, page, group or channel on a network.
+
+    Secret settings live only in `credentials`, encrypted (Fernet); they are never rendered,
+    logged or exported. `config` holds the non-secret ones (server address, chat id).
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="channels")
+    network = models.CharField(_("network"), max_length=32)
+    name = models.CharField(_("name"), max_length=120)
+    config = models.JSONField(default=dict, blank=True)
+    credentials = models.TextField(blank=True, help_text="encrypted JSON of the secret settings")
+    remote_id = models.CharField(max_length=255, blank=True)
+    handle = models.CharField(_("handle"), max_length=255, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    avatar_url = models.URLField(max_length=500, blank=True)
+    state = models.CharField(
+        _("state"), max_length=20, choices=ChannelState.choices, default=ChannelState.CHECKING
+    )
+    state_detail = models.TextField(
+        _("detail"), blank=True, help_text="the network's own words for the last problem"
+    )
+    rate_limited_until = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    credentials_renewed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["network", "name"]
+        indexes = [models.Index(fields=["workspace", "state"], name="channel_ws_state")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.network})"
+
+    @property
+    def can_work(self) -> bool:
+        if self.state == ChannelState.RATE_LIMITED:
+            return self.rate_limited_until is not None and self.rate_limited_until <= timezone.now()
+        return self.state == ChannelState.ACTIVE

@@ -1,0 +1,287 @@
+"""Connecting, checking, pausing and removing channels, and keeping their state truthful.
+
+Views, the API and tasks call these; only the functions that run in tasks (check_channel,
+renew_credentials) call a connector, and connectors never touch the database.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kalrav.channels import credentials as sealed
+from kalrav.channels.models import Channel, ChannelState
+from kalrav.connectors import registry
+from kalrav.connectors.account import AccountInfo, AccountVerifier, CredentialRefresher
+from kalrav.connectors.base import ConnectorContext, SettingsField
+from kalrav.connectors.errors import AuthExpired, ConnectorError, RateLimited
+from kalrav.workspaces import audit
+from kalrav.workspaces.audit import Actor
+from kalrav.workspaces.models import Member
+from kalrav.workspaces.permissions import Perm
+
+DEFAULT_RATE_LIMIT_PAUSE = timedelta(minutes=15)
+
+
+def _require(member: Member, perm: Perm) -> None:
+    if not member.can(perm):
+        raise PermissionDenied(_("Your role does not allow this."))
+
+
+def networks() -> list[tuple[str, str]]:
+    """(slug, label) of every network Kalrav can connect, for forms and the API."""
+    return [(slug, registry.get(slug).label) for slug in registry.available()]
+
+
+def connector_class(network: str) -> Any:
+    try:
+        return registry.get(network)
+    except registry.UnknownNetwork:
+        raise ValidationError(
+            {"network": _("Kalrav does not know the network %(network)s.") % {"network": network}}
+        ) from None
+
+
+def _split(
+    fields: tuple[SettingsField, ...], values: dict[str, Any], keep: dict[str, str] | None = None
+) -> tuple[dict, dict]:
+    """Check submitted settings against the connector's declaration; secrets apart from config.
+
+    With `keep` (reconnecting), an empty secret keeps the stored one: secrets are never shown
+    back, so the form cannot be pre-filled with them."""
+    config: dict[str, str] = {}
+    secrets: dict[str, str] = dict(keep or {})
+    problems: dict[str, str] = {}
+    for field in fields:
+        value = str(values.get(field.name) or "").strip()
+        if not value:
+            if field.required and not (field.secret and keep and keep.get(field.name)):
+                problems[field.name] = _("This field is required.")
+            continue
+        if field.kind == "url":
+            try:
+                URLValidator(schemes=["https", "http"])(value)
+            except ValidationError:
+                problems[field.name] = _("Enter a full address starting with https://")
+                continue
+            value = value.rstrip("/")
+        (secrets if field.secret else config)[field.name] = value
+    if problems:
+        raise ValidationError(problems)
+    return config, secrets
+
+
+def _schedule_check(channel: Channel) -> None:
+    from kalrav.channels.tasks import check_channel
+
+    transaction.on_commit(lambda: check_channel(channel.pk))
+
+
+@transaction.atomic
+def connect_channel(
+    member: Member, actor: Actor, *, network: str, name: str, values: dict[str, Any]
+) -> Channel:
+    _require(member, Perm.CHANNELS_MANAGE)
+    cls = connector_class(network)
+    config, secrets = _split(cls.settings_fields, values)
+    channel = Channel(
+        workspace=member.workspace,
+        network=network,
+        name=(name or "").strip() or config.get("handle") or cls.label,
+        config=config,
+        credentials=sealed.seal(secrets),
+        created_by=actor.user,
+    )
+    channel.full_clean()
+    channel.save()
+    audit.record(
+        member.workspace,
+        actor,
+        "channel.connect",
+        channel,
+        {
+            "network": [None, network],
+            "name": [None, channel.name],
+            **{k: [None, v] for k, v in config.items()},
+        },
+    )
+    _schedule_check(channel)
+    return channel
+
+
+def _locked(member: Member, channel_id: int) -> Channel:
+    return Channel.objects.select_for_update().get(pk=channel_id, workspace_id=member.workspace_id)
+
+
+@transaction.atomic
+def reconnect_channel(
+    member: Member, actor: Actor, channel_id: int, values: dict[str, Any]
+) -> Channel:
+    _require(member, Perm.CHANNELS_MANAGE)
+    channel = _locked(member, channel_id)
+    cls = connector_class(channel.network)
+    config, secrets = _split(cls.settings_fields, values, keep=sealed.unseal(channel.credentials))
+    changes = audit.diff(channel.config, config)
+    channel.config, channel.credentials = config, sealed.seal(secrets)
+    channel.state, channel.state_detail, channel.rate_limited_until = (
+        ChannelState.CHECKING,
+        "",
+        None,
+    )
+    channel.save()
+    audit.record(member.workspace, actor, "channel.reconnect", channel, changes)
+    _schedule_check(channel)
+    return channel
+
+
+@transaction.atomic
+def pause_channel(member: Member, actor: Actor, channel_id: int) -> Channel:
+    _require(member, Perm.CHANNELS_MANAGE)
+    channel = _locked(member, channel_id)
+    if channel.state != ChannelState.PAUSED:
+        before = channel.state
+        channel.state = ChannelState.PAUSED
+        channel.save(update_fields=["state"])
+        audit.record(
+            member.workspace, actor, "channel.pause", channel, {"state": [before, channel.state]}
+        )
+    return channel
+
+
+@transaction.atomic
+def resume_channel(member: Member, actor: Actor, channel_id: int) -> Channel:
+    _require(member, Perm.CHANNELS_MANAGE)
+    channel = _locked(member, channel_id)
+    if channel.state == ChannelState.PAUSED:
+        channel.state = ChannelState.CHECKING
+        channel.save(update_fields=["state"])
+        audit.record(
+            member.workspace,
+            actor,
+            "channel.resume",
+            channel,
+            {"state": [ChannelState.PAUSED, channel.state]},
+        )
+        _schedule_check(channel)
+    return channel
+
+
+@transaction.atomic
+def remove_channel(member: Member, actor: Actor, channel_id: int) -> None:
+    _require(member, Perm.CHANNELS_MANAGE)
+    channel = _locked(member, channel_id)
+    audit.record(
+        member.workspace,
+        actor,
+        "channel.remove",
+        channel,
+        {"network": [channel.network, None], "name": [channel.name, None]},
+    )
+    channel.delete()
+
+
+def context_for(channel: Channel) -> ConnectorContext:
+    return ConnectorContext(
+        channel_id=channel.pk,
+        config=dict(channel.config),
+        credentials=sealed.unseal(channel.credentials),
+    )
+
+
+def connector_for(channel: Channel) -> Any:
+    return registry.get(channel.network)(context_for(channel))
+
+
+# --- what the tasks record -----------------------------------------------------------------
+
+
+def record_success(channel_id: int, account: AccountInfo | None = None) -> None:
+    with transaction.atomic():
+        channel = Channel.objects.select_for_update().get(pk=channel_id)
+        if channel.state == ChannelState.PAUSED:
+            return
+        channel.last_success_at = timezone.now()
+        channel.state, channel.state_detail, channel.rate_limited_until = (
+            ChannelState.ACTIVE,
+            "",
+            None,
+        )
+        if account is not None:
+            channel.remote_id = account.remote_id
+            channel.handle = account.handle or channel.handle
+            channel.url = account.url or channel.url
+            channel.avatar_url = account.avatar_url or channel.avatar_url
+        channel.save()
+
+
+def record_failure(channel_id: int, error: ConnectorError) -> None:
+    """Turn a connector's error into the state a person sees, with the network's own words."""
+    with transaction.atomic():
+        channel = Channel.objects.select_for_update().get(pk=channel_id)
+        now = timezone.now()
+        channel.last_error_at, channel.last_error = now, str(error)[:2000]
+        if channel.state != ChannelState.PAUSED:
+            if isinstance(error, AuthExpired):
+                channel.state = ChannelState.NEEDS_RECONNECT
+            elif isinstance(error, RateLimited):
+                channel.state = ChannelState.RATE_LIMITED
+                wait = (
+                    timedelta(seconds=error.retry_after)
+                    if error.retry_after
+                    else DEFAULT_RATE_LIMIT_PAUSE
+                )
+                channel.rate_limited_until = now + wait
+            else:
+                channel.state = ChannelState.FAILING
+            channel.state_detail = str(error)[:2000]
+        channel.save()
+
+
+def check_channel(channel_id: int) -> None:
+    """Ask the network who the credentials belong to; the answer sets the channel's state."""
+    channel = Channel.objects.filter(pk=channel_id).first()
+    if channel is None or channel.state == ChannelState.PAUSED:
+        return  # removed or paused since the check was queued
+    connector = connector_for(channel)
+    if not isinstance(connector, AccountVerifier):
+        Channel.objects.filter(pk=channel_id).update(
+            state=ChannelState.UNVERIFIED,
+            state_detail=_(
+                "Kalrav cannot check this network's credentials yet; they are saved encrypted."
+            ),
+        )
+        return
+    try:
+        account = connector.verify()
+    except ConnectorError as error:
+        record_failure(channel_id, error)
+    else:
+        record_success(channel_id, account)
+
+
+def renew_credentials(channel_id: int) -> None:
+    """Refresh expiring credentials. The new ones are merged over the old, so a network that
+    sends no new refresh token never makes Kalrav forget the one it has."""
+    channel = Channel.objects.filter(pk=channel_id).first()
+    if channel is None:
+        return
+    connector = connector_for(channel)
+    if not isinstance(connector, CredentialRefresher):
+        return
+    try:
+        renewed = connector.refresh()
+    except ConnectorError as error:
+        record_failure(channel_id, error)
+        return
+    with transaction.atomic():
+        locked = Channel.objects.select_for_update().get(pk=channel_id)
+        merged = sealed.merge_renewed(sealed.unseal(locked.credentials), renewed.credentials)
+        locked.credentials = sealed.seal(merged)
+        locked.credentials_renewed_at = timezone.now()
+        locked.save(update_fields=["credentials", "credentials_renewed_at"])

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kalrav.channels import services
+from kalrav.channels.forms import ChannelForm
+from kalrav.channels.models import Channel
+from kalrav.connectors import registry
+from kalrav.workspaces.access import workspace_view
+from kalrav.workspaces.audit import Actor
+from kalrav.workspaces.models import Member
+from kalrav.workspaces.permissions import Perm
+
+
+def _apply(form, error: ValidationError) -> None:
+    for field, problems in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, problems)
+
+
+@workspace_view(Perm.CHANNELS_VIEW)
+def channel_list(request: HttpRequest) -> HttpResponse:
+    member: Member = request.member  # type: ignore[attr-defined]
+    channels = Channel.objects.filter(workspace=member.workspace)
+    return render(
+        request,
+        "channels/list.html",
+        {"channels": channels, "networks": services.networks(), "section": "channels"},
+    )
+
+
+@workspace_view(Perm.CHANNELS_MANAGE)
+def connect(request: HttpRequest, network: str) -> HttpResponse:
+    member: Member = request.member  # type: ignore[attr-defined]
+    try:
+        cls = registry.get(network)
+    except registry.UnknownNetwork:
+        raise Http404 from None
+    form = ChannelForm(request.POST or None, fields=cls.settings_fields)
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        name = values.pop("name", "")
+        try:
+            channel = services.connect_channel(
+                member, Actor(user=request.user), network=network, name=name, values=values
+            )
+        except ValidationError as error:
+            _apply(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is connected. Kalrav is checking it now.") % {"name": channel.name},
+            )
+            return redirect("channels:detail", ws=member.workspace.slug, channel_id=channel.pk)
+    context = {"form": form, "network_label": cls.label, "section": "channels"}
+    return render(request, "channels/connect.html", context, status=400 if form.errors else 200)
+
+
+@workspace_view(Perm.CHANNELS_VIEW)
+def detail(request: HttpRequest, channel_id: int) -> HttpResponse:
+    member: Member = request.member  # type: ignore[attr-defined]
+    channel = get_object_or_404(Channel, pk=channel_id, workspace=member.workspace)
+    cls = registry.get(channel.network)
+    form = ChannelForm(
+        request.POST or None, fields=cls.settings_fields, reconnecting=True, initial=channel.config
+    )
+    if request.method == "POST":
+        if not member.can(Perm.CHANNELS_MANAGE):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.reconnect_channel(
+                    member, Actor(user=request.user), channel.pk, form.cleaned_data
+                )
+            except ValidationError as error:
+                _apply(form, error)
+            else:
+                messages.success(request, _("Saved. Kalrav is checking the channel again."))
+                return redirect("channels:detail", ws=member.workspace.slug, channel_id=channel.pk)
+    context = {
+        "channel": channel,
+        "form": form,
+        "network_label": cls.label,
+        "rules": cls.rules,
+        "section": "channels",
+    }
+    return render(request, "channels/detail.html", context, status=400 if form.errors else 200)
+
+
+def _action(request: HttpRequest, channel_id: int, action, done: str) -> HttpResponse:
+    member: Member = request.member  # type: ignore[attr-defined]
+    get_object_or_404(Channel, pk=channel_id, workspace=member.workspace)
+    action(member, Actor(user=request.user), channel_id)
+    messages.success(request, done)
+    return redirect("channels:detail", ws=member.workspace.slug, channel_id=channel_id)
+
+
+@require_POST
+@workspace_view(Perm.CHANNELS_MANAGE)
+def pause(request: HttpRequest, channel_id: int) -> HttpResponse:
+    return _action(
+        request,
+        channel_id,
+        services.pause_channel,
+        _("Paused: nothing is published or read until you resume it."),
+    )
+
+
+@require_POST
+@workspace_view(Perm.CHANNELS_MANAGE)
+def resume(request: HttpRequest, channel_id: int) -> HttpResponse:
+    return _action(
+        request, channel_id, services.resume_channel, _("Resumed. Kalrav is checking the channel.")
+    )
+
+
+@require_POST
+@workspace_view(Perm.CHANNELS_MANAGE)
+def remove(request: HttpRequest, channel_id: int) -> HttpResponse:
+    member: Member = request.member  # type: ignore[attr-defined]
+    get_object_or_404(Channel, pk=channel_id, workspace=member.workspace)
+    services.remove_channel(member, Actor(user=request.user), channel_id)
+    messages.success(request, _("Channel removed. Its saved credentials are deleted."))
+    return redirect("channels:list", ws=member.workspace.slug)
