@@ -10,14 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from kalrav.connectors.base import Author
 
-@dataclass(frozen=True)
-class AccountInfo:
-    remote_id: str
-    handle: str = ""
-    display_name: str = ""
-    url: str = ""
-    avatar_url: str = ""
+
+# Who owns a channel is described like any other author on the network.
+AccountInfo = Author
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,19 @@ class FakeConnector:
         return RenewedCredentials(FakeConnector.renewed)
 
 
+def _connected(member, django_capture_on_commit_callbacks) -> Channel:
+    with django_capture_on_commit_callbacks(execute=True):
+        channel = services.connect_channel(
+            member,
+            Actor(),
+            network="fake",
+            name="Brand",
+            values={"service_url": "https://x.test", "handle": "b", "app_password": SECRET},
+        )
+    channel.refresh_from_db()
+    return channel
+
+
 @pytest.fixture
 def fake_network():
     registry.reset({**registry.CONNECTORS, "fake": f"{__name__}.FakeConnector"})
