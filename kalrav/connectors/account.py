@@ -12,7 +12,6 @@ from typing import Protocol, runtime_checkable
 
 from kalrav.connectors.base import Author
 
-
 # Who owns a channel is described like any other author on the network.
 AccountInfo = Author
 
