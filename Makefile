@@ -6,14 +6,14 @@ export KALRAV_DATA_DIR ?= $(CURDIR)/var
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev assets lint typecheck check messages clean
+.PHONY: run test install install-dev assets peers lint typecheck check messages clean
 
 run: install assets
 	$(BIN)/kalrav migrate --noinput
 	$(BIN)/kalrav demo
 	$(BIN)/kalrav serve --host $(HOST) --port $(PORT)
 
-test: install-dev assets
+test: install-dev assets peers
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install-dev
@@ -48,6 +48,13 @@ node_modules/.installed: package.json package-lock.json
 
 kalrav/static/vendor/fonts.css: node_modules/.installed scripts/build_assets.mjs
 	node scripts/build_assets.mjs
+
+# Real servers the live tests talk to (see tests/peers/): Bluesky's reference network from npm.
+peers: tests/peers/atproto/node_modules/.installed
+
+tests/peers/atproto/node_modules/.installed: tests/peers/atproto/package.json tests/peers/atproto/package-lock.json
+	cd tests/peers/atproto && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 # Rebuild the five catalogues after changing user-facing strings (needs GNU gettext).
 messages: install-dev

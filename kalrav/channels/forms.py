@@ -31,9 +31,15 @@ class ChannelForm(forms.Form):
             help_text = field.help_text
             if field.secret and reconnecting:
                 help_text = _("Leave empty to keep the saved one.")
-            # Required-ness is checked by the service, which knows about kept secrets.
-            self.fields[field.name] = forms.CharField(
-                label=str(field.label), required=False, widget=widget, help_text=str(help_text)
+            # A secret left empty on reconnecting keeps the saved one, so it is optional there.
+            required = field.required and not (field.secret and reconnecting)
+            kind = forms.URLField if field.kind == "url" else forms.CharField
+            self.fields[field.name] = kind(
+                label=str(field.label),
+                required=required,
+                widget=widget,
+                help_text=str(help_text),
+                error_messages={"invalid": _("Enter a full address starting with https://")},
             )
         if reconnecting:
             del self.fields["name"]
