@@ -23,3 +23,4 @@ from kalrav.workspaces.api import router as workspaces_router  # noqa: E402
 api.add_router("/", account_router)
 api.add_router("/workspaces", workspaces_router)
 api.add_router("/workspaces", channels_router)
+api.add_router("/validate", "kalrav.connectors.api.router")

@@ -1,0 +1,291 @@
+"""The connector contract: capability Protocols, the frozen values that cross them, and the
+declarations (settings fields, text and media rules) a connector makes about its network.
+
+A connector class declares `slug`, `label`, `rules`, `settings_fields` and `capabilities` (the
+Protocols below that it implements) and is built from a `ConnectorContext`. Services ask it what it
+can do through `capabilities`; they never branch on the network's name.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from kalrav.connectors.rules import Problem
+
+# --- What goes out -------------------------------------------------------------------------------
+
+
+class MediaKind(enum.StrEnum):
+    IMAGE = "image"
+    GIF = "gif"  # animated; most networks treat it as a video
+    VIDEO = "video"
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    kind: MediaKind
+    mime_type: str
+    size: int  # bytes
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None  # seconds, for video and GIF
+    alt_text: str = ""
+    source: str = ""  # storage key or path; connectors read the bytes from there
+
+
+@dataclass(frozen=True)
+class Poll:
+    options: tuple[str, ...]
+    duration: timedelta | None = None
+    multiple: bool = False
+
+
+@dataclass(frozen=True)
+class PublishedRef:
+    """Where a published item lives on its network."""
+
+    remote_id: str
+    url: str = ""
+    published_at: datetime | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)  # e.g. a content hash a reply must cite
+
+
+@dataclass(frozen=True)
+class OutgoingPost:
+    text: str
+    media: tuple[MediaItem, ...] = ()
+    poll: Poll | None = None
+    thread: tuple[OutgoingPost, ...] = ()  # the parts that follow this one, in order
+    reply_to: PublishedRef | None = None
+    first_comment: str = ""
+    language: str = ""
+    options: Mapping[str, Any] = field(
+        default_factory=dict
+    )  # declared per network: visibility, CW…
+
+
+# --- What comes in -------------------------------------------------------------------------------
+
+
+class ItemKind(enum.StrEnum):
+    COMMENT = "comment"
+    REPLY = "reply"
+    MENTION = "mention"
+    DIRECT_MESSAGE = "direct_message"
+    REVIEW = "review"
+
+
+@dataclass(frozen=True)
+class Author:
+    remote_id: str
+    handle: str = ""
+    display_name: str = ""
+    url: str = ""
+    avatar_url: str = ""
+
+
+@dataclass(frozen=True)
+class IncomingItem:
+    kind: ItemKind
+    remote_id: str
+    author: Author
+    text: str
+    created_at: datetime
+    url: str = ""
+    parent_id: str = ""  # remote id of the item this answers, empty for a top-level item
+    root_id: str = ""  # remote id of the conversation's first item
+    rating: int | None = None  # reviews only
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Opaque position in a network's feed; only the connector that made it reads it."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class Page:
+    items: tuple[IncomingItem, ...]
+    cursor: Cursor | None  # where to continue next time; None when the network gave none
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    metric: str  # "likes", "reposts", "replies", "views"…
+    value: int | float
+    measured_at: datetime
+    remote_id: str = ""  # the post measured; empty for a channel-wide metric
+
+
+# --- How a connector is built and configured -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConnectorContext:
+    """One channel as a connector sees it. Credentials are kept out of repr so they never reach a
+    log line or an error report by accident."""
+
+    channel_id: int | str
+    config: Mapping[str, Any] = field(default_factory=dict)
+    credentials: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class SettingsField:
+    """One field of the form that connects a channel; secret ones are stored encrypted and never
+    shown back."""
+
+    name: str
+    label: str | Promise
+    secret: bool = False
+    required: bool = True
+    help_text: str | Promise = ""
+    kind: str = "text"  # "text", "url", "password"
+
+
+# --- Rules: how a network counts and what it accepts ---------------------------------------------
+
+
+class LengthUnit(enum.StrEnum):
+    GRAPHEMES = "graphemes"
+    UTF16 = "utf16"
+    WEIGHTED = "weighted"
+
+    @property
+    def label(self):
+        return {
+            LengthUnit.GRAPHEMES: _("user-perceived characters (grapheme clusters)"),
+            LengthUnit.UTF16: _("UTF-16 code units"),
+            LengthUnit.WEIGHTED: _("weighted characters"),
+        }[self]
+
+
+@dataclass(frozen=True)
+class Measure:
+    length: int
+    overflow_at: int | None  # index in the text where it stops fitting; None when it fits
+
+
+@dataclass(frozen=True)
+class MediaRule:
+    kind: MediaKind
+    mime_types: frozenset[str]
+    max_bytes: int
+    max_count: int
+    max_width: int | None = None
+    max_height: int | None = None
+    max_dimensions_sum: int | None = None  # width + height
+    max_pixels: int | None = None  # width × height
+    max_aspect_ratio: float | None = None  # longer side / shorter side
+    max_duration: float | None = None  # seconds
+    min_duration: float | None = None
+    exclusive: bool = False  # must be the post's only attachment (a video on most networks)
+
+
+@dataclass(frozen=True)
+class MediaRules:
+    rules: tuple[MediaRule, ...] = ()
+    max_items: int = 0
+    alt_text: bool = False
+    alt_text_max: int | None = None  # graphemes
+
+    def rule_for(self, kind: MediaKind) -> MediaRule | None:
+        return next((rule for rule in self.rules if rule.kind == kind), None)
+
+
+@dataclass(frozen=True)
+class PollRules:
+    min_options: int
+    max_options: int
+    option_max_length: int  # graphemes
+    min_duration: timedelta | None = None
+    max_duration: timedelta | None = None
+    with_media: bool = False
+    question_max_length: int | None = None  # set where the post's text becomes the poll question
+
+
+@dataclass(frozen=True)
+class LinkHandling:
+    counted_as: int | None = None  # every link counts as this many; None: as written
+    preview_card: bool = False  # the network builds a card from a link in the text
+    auto_linked: bool = True  # bare links become clickable without extra markup
+
+
+Counter = Callable[[str, int], Measure]
+ExtraCheck = Callable[[str], "Sequence[Problem]"]
+
+
+@dataclass(frozen=True)
+class NetworkRules:
+    """Everything a composer needs to know before a post goes out. `measure` counts a text the way
+    the network does; `checks` add network-specific problems (they may not repeat the length)."""
+
+    max_length: int
+    unit: LengthUnit
+    measure: Counter
+    max_length_with_media: int | None = None  # captions can be shorter than messages
+    text_required: bool = True  # False: media alone may make a post
+    links: LinkHandling = LinkHandling()
+    media: MediaRules = MediaRules()
+    poll: PollRules | None = None
+    threads: bool = False
+    first_comment: bool = False
+    checks: tuple[ExtraCheck, ...] = ()
+
+    def limit(self, with_media: bool) -> int:
+        if with_media and self.max_length_with_media is not None:
+            return self.max_length_with_media
+        return self.max_length
+
+
+# --- Capabilities --------------------------------------------------------------------------------
+# Method-only Protocols, so that `issubclass(ConnectorClass, Publisher)` works on the class itself:
+# the system check verifies a connector without building one.
+
+
+@runtime_checkable
+class Publisher(Protocol):
+    def validate(self, post: OutgoingPost) -> list[Problem]: ...
+
+    def publish(self, post: OutgoingPost, *, idempotency_key: str) -> PublishedRef: ...
+
+    def delete(self, ref: PublishedRef, *, idempotency_key: str) -> None: ...
+
+
+@runtime_checkable
+class InboxReader(Protocol):
+    def fetch_inbox(self, since: Cursor | None) -> Page: ...
+
+    def reply(
+        self, to: IncomingItem, post: OutgoingPost, *, idempotency_key: str
+    ) -> PublishedRef: ...
+
+
+@runtime_checkable
+class InsightsReader(Protocol):
+    def post_metrics(self, refs: Sequence[PublishedRef]) -> list[MetricRow]: ...
+
+    def channel_metrics(self) -> list[MetricRow]: ...
+
+
+@runtime_checkable
+class ListeningSource(Protocol):
+    def search(self, query: str, since: Cursor | None) -> Page: ...
+
+
+@runtime_checkable
+class Streamer(Protocol):
+    def stream(self, since: Cursor | None) -> AsyncIterator[IncomingItem]: ...
+
+
+CAPABILITIES: tuple[type, ...] = (Publisher, InboxReader, InsightsReader, ListeningSource, Streamer)
