@@ -64,7 +64,12 @@ def main() -> None:
     subprocess.run([*kalrav, "migrate", "-v0"], env=env, check=True)
     subprocess.run([*kalrav, "demo"], env=env, check=True, capture_output=True)
     port = free_port()
-    server = subprocess.Popen([*kalrav, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [*kalrav, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -76,7 +81,14 @@ def main() -> None:
         client = httpx.Client(base_url=base, follow_redirects=False, timeout=10)
         page = client.get("/accounts/signin/")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-        signed = client.post("/accounts/signin/", data={"email": "demo@kalrav.local", "password": "kalrav-demo", "csrfmiddlewaretoken": token})
+        signed = client.post(
+            "/accounts/signin/",
+            data={
+                "email": "demo@kalrav.local",
+                "password": "kalrav-demo",
+                "csrfmiddlewaretoken": token,
+            },
+        )
         assert signed.status_code == 302, signed.status_code
         timings: dict[str, dict[str, float]] = {}
         for path in PAGES:
@@ -88,8 +100,13 @@ def main() -> None:
                 samples.append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200, (path, response.status_code)
             samples.sort()
-            timings[path] = {"p50_ms": round(statistics.median(samples), 1), "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 1)}
-            print(f"{path:45} p50 {timings[path]['p50_ms']:7.1f} ms   p95 {timings[path]['p95_ms']:7.1f} ms")
+            timings[path] = {
+                "p50_ms": round(statistics.median(samples), 1),
+                "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 1),
+            }
+            print(
+                f"{path:45} p50 {timings[path]['p50_ms']:7.1f} ms   p95 {timings[path]['p95_ms']:7.1f} ms"
+            )
         time.sleep(3)
         memory = {"supervisor": rss_kib(server.pid) // 1024}
         for pid in children(server.pid):
@@ -98,7 +115,19 @@ def main() -> None:
             memory[name] = rss_kib(pid) // 1024
         print("idle memory (MiB):", memory)
         worst = max(t["p95_ms"] for t in timings.values())
-        print(json.dumps({"benchmark": "web_pages", "rounds": ROUNDS, "database": env.get("DATABASE_URL", "sqlite"), "pages": timings, "worst_p95_ms": worst, "idle_rss_mib": memory, "idle_rss_total_mib": sum(memory.values())}))
+        print(
+            json.dumps(
+                {
+                    "benchmark": "web_pages",
+                    "rounds": ROUNDS,
+                    "database": env.get("DATABASE_URL", "sqlite"),
+                    "pages": timings,
+                    "worst_p95_ms": worst,
+                    "idle_rss_mib": memory,
+                    "idle_rss_total_mib": sum(memory.values()),
+                }
+            )
+        )
     finally:
         server.terminate()
         server.wait(timeout=40)
