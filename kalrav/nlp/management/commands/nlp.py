@@ -1,0 +1,139 @@
+"""`kalrav nlp classify | evaluate | train`: language and sentiment from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+BATCH = 512  # lines classified together: batching is what makes the fast path fast
+
+
+class Command(BaseCommand):
+    help = "Language identification and sentiment: classify JSON lines, evaluate, or retrain the models."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(
+            dest="action", required=True, metavar="{classify,evaluate,train}"
+        )
+        sub.add_parser(
+            "classify",
+            help='read {"id", "text"} JSON lines on stdin, write language and sentiment JSON lines on stdout',
+        )
+        evaluate = sub.add_parser(
+            "evaluate", help="macro-F1 and accuracy of each file of labelled JSON lines"
+        )
+        evaluate.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+        train = sub.add_parser(
+            "train", help="rebuild the models from the labelled data (needs the nlp-train extra)"
+        )
+        train.add_argument(
+            "--data-licence",
+            choices=("permissive", "commercial", "all"),
+            default="commercial",
+            help="which training sets to use, by licence (see kalrav/nlp/models/MODEL_CARD.md)",
+        )
+        train.add_argument(
+            "--data-dir", type=Path, default=None, help="folder of the labelled *.jsonl sets"
+        )
+        train.add_argument(
+            "--output-dir", type=Path, default=None, help="where to write the models"
+        )
+        train.add_argument(
+            "--skip-hinglish", action="store_true", help="keep the romanized-Hindi model as it is"
+        )
+
+    def handle(self, *args, **options):
+        action = options["action"]
+        if action == "classify":
+            self.classify(sys.stdin)
+        elif action == "evaluate":
+            self.evaluate(options["paths"])
+        else:
+            self.train(options)
+
+    def classify(self, stream) -> None:
+        from kalrav.nlp.services import classify_batch
+
+        pending: list[tuple[object, str]] = []
+
+        def flush() -> None:
+            results = classify_batch([text for _, text in pending])
+            for (ident, _), result in zip(pending, results, strict=True):
+                record = {
+                    "id": ident,
+                    "language": result.language,
+                    "language_confidence": result.language_confidence,
+                    "sentiment": result.sentiment,
+                    "sentiment_score": result.sentiment_score,
+                }
+                self.stdout.write(json.dumps(record, ensure_ascii=False))
+            pending.clear()
+
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                if not isinstance(record, dict):
+                    raise ValueError("expected a JSON object")
+                text = record.get("text")
+                if not isinstance(text, str):
+                    raise ValueError('"text" must be a string')
+            except ValueError as error:  # json.JSONDecodeError is a ValueError
+                self.stderr.write(f"line {number}: {error}")
+                continue
+            pending.append((record.get("id"), text))
+            if len(pending) >= BATCH:
+                flush()
+        if pending:
+            flush()
+
+    def evaluate(self, paths: list[Path]) -> None:
+        from kalrav.nlp.metrics import accuracy, macro_f1
+        from kalrav.nlp.services import classify_batch, sentiment_model
+        from kalrav.nlp.training.datasets import LABELS, read_rows
+
+        self.stdout.write(f"model {sentiment_model().version}")
+        self.stdout.write(
+            f"{'file':28} {'rows':>6} {'macro-F1':>9} {'accuracy':>9} {'language':>9}"
+        )
+        for path in paths:
+            try:
+                rows = read_rows(path)
+            except (OSError, ValueError, KeyError) as error:
+                raise CommandError(f"{path}: {error}") from None
+            results = classify_batch([r.text for r in rows])
+            gold = [r.label for r in rows]
+            predicted = [r.sentiment for r in results]
+            # The data says "hi-Latn" where the detector says "hi" (script is not part of the answer).
+            language_right = [
+                r.language == row.domain.split("-")[0] for r, row in zip(results, rows, strict=True)
+            ]
+            language_share = sum(language_right) / len(rows) if rows else 0.0
+            self.stdout.write(
+                f"{path.name:28} {len(rows):>6} {macro_f1(gold, predicted, LABELS):>9.3f} "
+                f"{accuracy(gold, predicted):>9.3f} {language_share:>9.3f}"
+            )
+
+    def train(self, options) -> None:
+        try:
+            from kalrav.nlp.training.build import DEFAULT_DATA_DIR, build
+        except ImportError as error:
+            raise CommandError(
+                f"training needs scikit-learn and scipy (pip install 'kalrav[nlp-train]'): {error}"
+            ) from None
+        from kalrav.nlp.sentiment import MODELS_DIR
+
+        data_dir = options["data_dir"] or DEFAULT_DATA_DIR
+        if not data_dir.is_dir():
+            raise CommandError(f"no labelled data in {data_dir}; pass --data-dir")
+        build(
+            data_dir,
+            options["data_licence"],
+            options["output_dir"] or MODELS_DIR,
+            hinglish=not options["skip_hinglish"],
+            say=self.stdout.write,
+        )

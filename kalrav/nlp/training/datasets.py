@@ -1,0 +1,126 @@
+"""The labelled sentiment sets, their licences, and reproducible train/test splits."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..textprep import for_features
+
+LABELS = ("negative", "neutral", "positive")
+SPLIT_SEED = 20250601
+TEST_FRACTION = 0.2
+
+# Which training sets each choice of `--data-licence` admits, from the strictest.
+#   permissive: licences with no conditions on the model beyond attribution (Apache-2.0, MIT)
+#   commercial: also share-alike (CC BY-SA 4.0), which allows commercial use
+#   all:        also non-commercial and unstated licences (research and non-profit workspaces)
+LICENCE_TIERS = ("permissive", "commercial", "all")
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str  # file stem in the data directory
+    domain: str  # language, with script when it is not the usual one ("hi-Latn")
+    licence: str
+    tier: str  # the strictest tier that admits it
+
+
+_XLMT = "Apache-2.0 (cardiffnlp/xlm-t repository); tweet texts under X/Twitter's terms"
+SOURCES = (
+    *(
+        Source(f"{lang}-xlmt", lang, _XLMT, "permissive")
+        for lang in ("ar", "de", "en", "es", "fr", "it", "pt")
+    ),
+    Source("hi-Latn-xlmt", "hi-Latn", _XLMT, "permissive"),
+    Source("gu-gsa", "gu", "MIT (Dhrumi45/GSA)", "permissive"),
+    Source("el-sentimp21", "el", "CC BY-SA 4.0 (ari-dasci/OD-SentiMP-21)", "commercial"),
+    Source("en-sentimp21", "en", "CC BY-SA 4.0 (ari-dasci/OD-SentiMP-21)", "commercial"),
+    Source("es-sentimp21", "es", "CC BY-SA 4.0 (ari-dasci/OD-SentiMP-21)", "commercial"),
+    Source("bn-blp23", "bn", "CC BY-NC-SA 4.0 (blp-workshop/blp_task2): non-commercial", "all"),
+    Source(
+        "hi-tweets",
+        "hi",
+        "none stated (yashkataruka/NLP-Project, from sid573's Hindi tweets)",
+        "all",
+    ),
+)
+
+
+def sources_for(tier: str) -> list[Source]:
+    allowed = LICENCE_TIERS[: LICENCE_TIERS.index(tier) + 1]
+    return [s for s in SOURCES if s.tier in allowed]
+
+
+@dataclass(frozen=True)
+class Row:
+    text: str
+    label: str
+    domain: str
+
+
+def read_rows(path: Path) -> list[Row]:
+    rows = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            if record.get("label") not in LABELS:
+                raise ValueError(
+                    f"{path}:{number}: label {record.get('label')!r} is not one of {LABELS}"
+                )
+            rows.append(Row(record["text"], record["label"], record.get("language", "")))
+    return rows
+
+
+def deduplicate(rows: list[Row]) -> tuple[list[Row], int]:
+    """Keep one row per distinct text; drop texts whose copies disagree on the label.
+
+    Duplicates across a split would put test rows in the training set (the Devanagari Hindi
+    set holds over a thousand); keying on the cleaned text also catches copies that differ
+    only in a link or a mention.
+    """
+    groups: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        groups[for_features(row.text)].append(row)
+    kept = [copies[0] for copies in groups.values() if len({r.label for r in copies}) == 1]
+    return kept, len(rows) - len(kept)
+
+
+def split(rows: list[Row], seed: int = SPLIT_SEED) -> tuple[list[Row], list[Row]]:
+    """Stratified by label, the same on every machine for the same rows."""
+    rng = np.random.default_rng(seed)
+    train, test = [], []
+    for label in LABELS:
+        members = sorted((r for r in rows if r.label == label), key=lambda r: r.text)
+        order = rng.permutation(len(members))
+        cut = round(len(members) * TEST_FRACTION)
+        test += [members[i] for i in order[:cut]]
+        train += [members[i] for i in order[cut:]]
+    return train, test
+
+
+@dataclass
+class PreparedSource:
+    source: Source
+    train: list[Row]
+    test: list[Row]
+    duplicates_removed: int
+
+
+def prepare(data_dir: Path, sources: list[Source]) -> list[PreparedSource]:
+    prepared = []
+    for source in sources:
+        rows = [
+            Row(r.text, r.label, source.domain)
+            for r in read_rows(data_dir / f"{source.name}.jsonl")
+        ]
+        rows, removed = deduplicate(rows)
+        train, test = split(rows)
+        prepared.append(PreparedSource(source, train, test, removed))
+    return prepared

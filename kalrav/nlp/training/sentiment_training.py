@@ -1,0 +1,124 @@
+"""Fitting the sentiment model (needs scikit-learn and scipy: the `nlp-train` extra)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..hashing import HashingSpec
+from ..lexicon import DENSE_COLUMNS, Lexicon, vader_entries
+from ..linear import FeatureBatch, LinearModel
+from ..metrics import accuracy, macro_f1
+from ..sentiment import FORMAT, SentimentModel
+from .datasets import LABELS, SPLIT_SEED, PreparedSource, Row
+
+
+@dataclass(frozen=True)
+class SentimentConfig:
+    # Every choice below was made on a validation split carved from the training rows (the
+    # test splits were not used); the figures are in docs/nlp.md.
+    # 2**19 buckets scored as well as 2**20 (mean macro-F1 0.593 vs 0.592) at half the size.
+    spec: HashingSpec = field(default_factory=lambda: HashingSpec(bits=19))
+    c: float = 8.0  # best mean of 0.5, 2 and 8
+    # Negation marking moved the mean by -0.2 points (+2 on English tweets, -4 on English MPs'
+    # tweets), so it is off; the code stays for the per-language experiment it deserves.
+    negation: bool = False
+    # The VADER and emoji lexicon: +8 points on English tweets, +0.3 on the mean. Kept.
+    lexicon: bool = True
+
+
+def to_matrix(batch: FeatureBatch, n_buckets: int):
+    from scipy import sparse
+
+    hashed = sparse.csr_matrix(
+        (batch.values, (batch.docs, batch.columns)),
+        shape=(batch.count, n_buckets),
+        dtype=np.float64,
+    )
+    return sparse.hstack([hashed, sparse.csr_matrix(batch.dense.astype(np.float64))], format="csr")
+
+
+def build_lexicon(config: SentimentConfig) -> Lexicon:
+    return Lexicon.from_entries(vader_entries()) if config.lexicon else Lexicon.empty()
+
+
+def fit(
+    rows: list[Row], config: SentimentConfig, lexicon: Lexicon, metadata: dict
+) -> SentimentModel:
+    from sklearn.linear_model import LogisticRegression
+
+    from ..featurize import featurize
+
+    batch = featurize(
+        [r.text for r in rows],
+        [r.domain for r in rows],
+        config.spec,
+        lexicon,
+        negation=config.negation,
+    )
+    n_buckets = 1 << config.spec.bits
+    matrix = to_matrix(batch, n_buckets)
+    labels = np.array([r.label for r in rows])
+    classifier = LogisticRegression(C=config.c, class_weight="balanced", max_iter=2000, tol=1e-4)
+    classifier.fit(matrix, labels)
+    classes = [str(c) for c in classifier.classes_]
+    assert classes == list(LABELS)
+    coef = classifier.coef_.T  # (features, classes)
+    model = LinearModel(
+        classes=classes,
+        # Rounded to float16 here, not only on disk, so the scores measured below are the
+        # scores the shipped file gives.
+        weights=coef[:n_buckets].astype(np.float16).astype(np.float32),
+        dense_weights=coef[n_buckets:].astype(np.float32),
+        bias=classifier.intercept_.astype(np.float32),
+        metadata={
+            **metadata,
+            "format": FORMAT,
+            "hashing": config.spec.as_dict(),
+            "negation": config.negation,
+            "dense_columns": list(DENSE_COLUMNS),
+            "c": config.c,
+            "split_seed": SPLIT_SEED,
+        },
+        extras={
+            "lexicon_hashes": lexicon.hashes,
+            "lexicon_valences": lexicon.valences,
+            "lexicon_emoji": lexicon.is_emoji,
+        },
+    )
+    return SentimentModel(model)
+
+
+def score(model: SentimentModel, rows: list[Row]) -> dict[str, float]:
+    predicted = [r.label for r in model.predict([r.text for r in rows], [r.domain for r in rows])]
+    gold = [r.label for r in rows]
+    return {
+        "macro_f1": round(macro_f1(gold, predicted, LABELS), 4),
+        "accuracy": round(accuracy(gold, predicted), 4),
+        "rows": len(rows),
+    }
+
+
+def evaluate_held_out(
+    prepared: list[PreparedSource],
+    evaluation_only: list[PreparedSource],
+    config: SentimentConfig,
+    lexicon: Lexicon,
+) -> dict[str, dict]:
+    """Fit on the training splits, score every test split (also of sets not trained on)."""
+    train_rows = [row for p in prepared for row in p.train]
+    model = fit(train_rows, config, lexicon, {"version": "held-out"})
+    results = {}
+    for item in [*prepared, *evaluation_only]:
+        results[item.source.name] = {**score(model, item.test), "trained_on": item in prepared}
+    return results
+
+
+def fingerprint(rows: list[Row]) -> str:
+    """A digest of the training rows, so two builds can be shown to have used the same data."""
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(f"{row.domain}\t{row.label}\t{row.text}\n".encode())
+    return digest.hexdigest()[:16]
