@@ -39,14 +39,23 @@ def test_placeholders_and_tags_survive_translation(language):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_compiled_catalogue_matches_source(language):
-    source = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0, "") for e in _catalogue(language).translated_entries()}
+    source = {
+        (e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0, "")
+        for e in _catalogue(language).translated_entries()
+    }
     compiled = polib.mofile(str(LOCALE / language / "LC_MESSAGES" / "django.mo"))
-    built = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0, "") for e in compiled if e.msgid}
+    built = {
+        (e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0, "") for e in compiled if e.msgid
+    }
     assert built == source, "run `python scripts/compile_messages.py` after editing a .po file"
 
 
 def test_non_english_catalogues_are_not_english_copies():
     for language in ["bn", "hi", "gu", "el"]:
         catalogue = _catalogue(language)
-        copies = [e.msgid for e in catalogue.translated_entries() if e.msgstr == e.msgid and len(e.msgid) > 12 and "%" not in e.msgid]
+        copies = [
+            e.msgid
+            for e in catalogue.translated_entries()
+            if e.msgstr == e.msgid and len(e.msgid) > 12 and "%" not in e.msgid
+        ]
         assert len(copies) <= 3, (language, copies)

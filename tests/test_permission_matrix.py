@@ -62,6 +62,32 @@ def _channel(members, caller, workspace):
     }
 
 
+def _conversation(members, caller, workspace):
+    from kalrav.inbox.ingest import ingest
+    from kalrav.inbox.models import Conversation
+    from kalrav.inbox.tests.fakes import item
+
+    channel = _channel(members, caller, workspace)["channel_id"]
+    from kalrav.channels.models import Channel
+
+    ingest(Channel.objects.get(pk=channel), [item(f"m-{caller}", "Where is my order?")], via="poll")
+    return {"conversation_id": Conversation.objects.filter(workspace=workspace).latest("pk").pk}
+
+
+def _saved_reply(members, caller, workspace):
+    from kalrav.inbox.models import SavedReply
+
+    return {
+        "reply_id": SavedReply.objects.create(
+            workspace=workspace, title="Hi", text="Hi {first_name}"
+        ).pk
+    }
+
+
+def _conversation_and_reply(members, caller, workspace):
+    return {**_conversation(members, caller, workspace), **_saved_reply(members, caller, workspace)}
+
+
 BLUESKY = {
     "service_url": "https://pds.example.test",
     "handle": "brand.example.test",
@@ -123,6 +149,22 @@ HTML_CASES = [
     Case("channels:pause", "POST", Perm.CHANNELS_MANAGE, _channel),
     Case("channels:resume", "POST", Perm.CHANNELS_MANAGE, _channel),
     Case("channels:remove", "POST", Perm.CHANNELS_MANAGE, _channel),
+    Case("inbox:list", "GET", Perm.INBOX_VIEW),
+    Case("inbox:conversation", "GET", Perm.INBOX_VIEW, _conversation),
+    Case("inbox:assign", "POST", Perm.INBOX_REPLY, _conversation, {"assignee": ""}),
+    Case("inbox:state", "POST", Perm.INBOX_REPLY, _conversation, {"state": "resolved"}),
+    Case("inbox:tags", "POST", Perm.INBOX_REPLY, _conversation, {"tags": "vip"}),
+    Case("inbox:note", "POST", Perm.INBOX_VIEW, _conversation, {"text": "call them"}),
+    Case("inbox:reply", "POST", Perm.INBOX_REPLY, _conversation, {"text": "Thanks!"}),
+    Case("inbox:saved-reply-text", "GET", Perm.INBOX_VIEW, _conversation_and_reply),
+    Case("inbox:saved-replies", "GET", Perm.INBOX_VIEW),
+    Case(
+        "inbox:saved-replies",
+        "POST",
+        Perm.INBOX_REPLY,
+        data={"title": "Thanks", "text": "Thank you {first_name}"},
+    ),
+    Case("inbox:saved-reply-delete", "POST", Perm.INBOX_REPLY, _saved_reply),
 ]
 
 

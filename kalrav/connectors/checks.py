@@ -8,7 +8,11 @@ import inspect
 from django.core.checks import Error, register
 
 from kalrav.connectors import registry
+from kalrav.connectors.account import AccountVerifier, CredentialRefresher
 from kalrav.connectors.base import CAPABILITIES, NetworkRules
+
+# The account capabilities live apart from base (they describe the channel, not its content).
+KNOWN_CAPABILITIES = (*CAPABILITIES, AccountVerifier, CredentialRefresher)
 
 REQUIRED = ("slug", "label", "rules", "settings_fields", "capabilities")
 
@@ -57,7 +61,7 @@ def _declaration_errors(slug: str, connector) -> list[Error]:
 
 
 def _capability_errors(slug: str, connector, capability) -> list[Error]:
-    if capability not in CAPABILITIES:
+    if capability not in KNOWN_CAPABILITIES:
         return [
             Error(
                 f"Connector '{slug}' declares {capability!r}, which is not a capability.",

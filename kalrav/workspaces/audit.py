@@ -28,6 +28,13 @@ ACTION_LABELS = {
     "channel.pause": _("paused a channel"),
     "channel.resume": _("resumed a channel"),
     "channel.remove": _("removed a channel"),
+    "conversation.assign": _("assigned a conversation"),
+    "conversation.state": _("changed a conversation's state"),
+    "conversation.tag": _("tagged a conversation"),
+    "conversation.reply": _("replied to a conversation"),
+    "conversation.note": _("wrote an internal note"),
+    "savedreply.save": _("saved a reply template"),
+    "savedreply.delete": _("deleted a reply template"),
 }
 
 

@@ -14,3 +14,23 @@ document.addEventListener("keydown", (event) => {
 window.addEventListener("load", () => {
   document.querySelectorAll(".toast").forEach((toast) => setTimeout(() => toast.remove(), 6000));
 });
+// Inbox keyboard: j/k move between conversations, Enter opens, / searches, e resolves.
+document.addEventListener("keydown", (event) => {
+  const typing = event.target.closest && event.target.closest("input, textarea, select, [contenteditable]");
+  if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+  const rows = [...document.querySelectorAll("[data-row]")];
+  if (event.key === "/") {
+    const search = document.querySelector("input[type=search]");
+    if (search) { event.preventDefault(); search.focus(); }
+  } else if ((event.key === "j" || event.key === "k") && rows.length) {
+    const index = rows.indexOf(document.activeElement);
+    const next = event.key === "j" ? Math.min(index + 1, rows.length - 1) : Math.max(index - 1, 0);
+    rows[next].focus();
+  } else if (event.key === "e") {
+    const resolve = document.querySelector("[data-key=e]");
+    if (resolve) resolve.click();
+  } else if (event.key === "r") {
+    const reply = document.querySelector("#reply-form textarea");
+    if (reply) { event.preventDefault(); reply.focus(); }
+  }
+});

@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kalrav.channels.models import Channel
+from kalrav.workspaces.models import Workspace
+
+
+class Team(models.Model):
+    """A department a conversation can be handed to: support, sales, billing, PR…"""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(_("name"), max_length=80)
+    email = models.EmailField(_("hand-off email"), blank=True)
+    first_response_minutes = models.PositiveIntegerField(
+        _("first response target (minutes)"), default=15
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="team_name_per_workspace")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConversationState(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending")
+    RESOLVED = "resolved", _("Resolved")
+    SPAM = "spam", _("Spam")
+
+
+class Priority(models.IntegerChoices):
+    LOW = 0, _("Low")
+    NORMAL = 1, _("Normal")
+    HIGH = 2, _("High")
+    URGENT = 3, _("Urgent")
+
+
+class Conversation(models.Model):
+    """One thread on one channel: a comment and its replies, a mention, or a direct-message
+    exchange with one person. What the team works on: state, assignee, team, priority, tags."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="conversations")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="conversations")
+    root_remote_id = models.CharField(
+        max_length=255, help_text="the network's id of the thread's first item"
+    )
+    kind = models.CharField(_("type"), max_length=20)
+    author_remote_id = models.CharField(max_length=255, blank=True)
+    author_handle = models.CharField(max_length=255, blank=True)
+    author_name = models.CharField(max_length=255, blank=True)
+    author_url = models.URLField(max_length=500, blank=True)
+    excerpt = models.CharField(max_length=280, blank=True)
+    state = models.CharField(
+        _("state"), max_length=12, choices=ConversationState.choices, default=ConversationState.NEW
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
+    )
+    tags = models.JSONField(default=list, blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    sentiment = models.CharField(max_length=8, blank=True)
+    sentiment_score = models.FloatField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField(default=timezone.now)
+    unread = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-last_message_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "root_remote_id"], name="one_conversation_per_thread"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["workspace", "state", "-last_message_at"], name="inbox_ws_state_time"
+            ),
+            models.Index(fields=["workspace", "assignee", "state"], name="inbox_ws_assignee"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_handle or self.author_name}: {self.excerpt[:40]}"
+
+
+class Direction(models.TextChoices):
+    IN = "in", _("Received")
+    OUT = "out", _("Sent")
+
+
+class Delivery(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Message(models.Model):
+    """One item in a conversation, stored once per network id however it arrived."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    remote_id = models.CharField(max_length=255, blank=True)
+    kind = models.CharField(max_length=20)
+    direction = models.CharField(max_length=3, choices=Direction.choices, default=Direction.IN)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.RECEIVED)
+    author_remote_id = models.CharField(max_length=255, blank=True)
+    author_handle = models.CharField(max_length=255, blank=True)
+    author_name = models.CharField(max_length=255, blank=True)
+    text = models.TextField(blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    parent_remote_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(help_text="when the network says it was written")
+    received_at = models.DateTimeField(default=timezone.now)
+    via = models.CharField(
+        max_length=10, default="poll", help_text="poll, stream, webhook or kalrav"
+    )
+    language = models.CharField(max_length=8, blank=True)
+    language_confidence = models.FloatField(null=True, blank=True)
+    sentiment = models.CharField(max_length=8, blank=True)
+    sentiment_score = models.FloatField(null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "remote_id"],
+                condition=~models.Q(remote_id=""),
+                name="one_message_per_remote_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Note(models.Model):
+    """An internal note on a conversation, never sent to the network."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class SavedReply(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="saved_replies")
+    title = models.CharField(_("title"), max_length=120)
+    text = models.TextField(
+        _("text"), help_text=_("Variables: {first_name}, {name}, {handle}, {ticket}.")
+    )
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class InboxCursor(models.Model):
+    """Where polling a channel's inbox continues next time."""
+
+    channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="inbox_cursor")
+    value = models.TextField(blank=True)
+    polled_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}: {self.value[:40]}"

@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+import pytest
+
+from kalrav.channels.models import Channel, ChannelState
+from kalrav.connectors import registry
+from kalrav.connectors.base import Cursor, ItemKind, Page
+from kalrav.connectors.errors import AuthExpired
+from kalrav.inbox import services
+from kalrav.inbox.ingest import ingest
+from kalrav.inbox.models import Conversation, ConversationState, Delivery, Message, SavedReply
+from kalrav.inbox.tests.fakes import FakeInboxConnector, item
+from kalrav.workspaces.audit import Actor
+from kalrav.workspaces.models import AuditEntry
+
+
+@pytest.fixture
+def fake_inbox():
+    registry.reset(
+        {**registry.CONNECTORS, "fakeinbox": "kalrav.inbox.tests.fakes.FakeInboxConnector"}
+    )
+    FakeInboxConnector.pages, FakeInboxConnector.seen_cursors, FakeInboxConnector.replies = (
+        [],
+        [],
+        [],
+    )
+    FakeInboxConnector.fail_with = None
+    yield FakeInboxConnector
+    registry.reset()
+
+
+@pytest.fixture
+def channel(workspace, fake_inbox):
+    return Channel.objects.create(
+        workspace=workspace, network="fakeinbox", name="Brand", state=ChannelState.ACTIVE
+    )
+
+
+def test_the_same_item_from_stream_and_poll_is_stored_once(channel):
+    first = ingest(channel, [item("p1", "Where is my order? It is late again")], via="stream")
+    again = ingest(channel, [item("p1", "Where is my order? It is late again")], via="poll")
+    assert len(first) == 1 and again == []
+    assert Message.objects.count() == 1
+    assert Message.objects.get().via == "stream"
+
+
+def test_replies_thread_into_their_conversation_and_reopen_it(channel, members):
+    ingest(channel, [item("root", "Love the new masala chai!", kind=ItemKind.COMMENT)], via="poll")
+    conversation = Conversation.objects.get()
+    services.set_state(members["agent"], Actor(), conversation.pk, ConversationState.RESOLVED)
+    ingest(channel, [item("r1", "But the cup was cold", root="root", parent="root")], via="poll")
+    conversation.refresh_from_db()
+    assert Conversation.objects.count() == 1
+    assert conversation.messages.count() == 2
+    assert conversation.state == ConversationState.OPEN, (
+        "a new message reopens a resolved conversation"
+    )
+    assert conversation.resolved_at is None
+
+
+def test_direct_messages_thread_by_person(channel):
+    ingest(
+        channel,
+        [
+            item("d1", "hi", kind=ItemKind.DIRECT_MESSAGE),
+            item("d2", "are you there?", kind=ItemKind.DIRECT_MESSAGE),
+        ],
+        via="poll",
+    )
+    ingest(channel, [item("d3", "hello", kind=ItemKind.DIRECT_MESSAGE, author="ravi")], via="poll")
+    assert Conversation.objects.count() == 2
+
+
+def test_messages_carry_language_and_sentiment(channel):
+    ingest(
+        channel,
+        [
+            item("b1", "আপনাদের ডেলিভারি খুব খারাপ, আমি খুবই হতাশ", kind=ItemKind.MENTION),
+            item("e1", "Thank you, the tea was wonderful!", author="ravi", kind=ItemKind.MENTION),
+        ],
+        via="poll",
+    )
+    bengali, english = Message.objects.get(remote_id="b1"), Message.objects.get(remote_id="e1")
+    assert bengali.language == "bn"
+    assert english.language == "en"
+    assert english.sentiment == "positive"
+    assert english.conversation.sentiment == "positive"
+
+
+def test_poll_uses_and_saves_the_cursor(channel, fake_inbox):
+    fake_inbox.pages = [
+        Page(items=(item("a", "first"),), cursor=Cursor("c1")),
+        Page(items=(item("b", "second", author="ravi"),), cursor=Cursor("c2")),
+    ]
+    assert services.poll_channel(channel.pk) == 1
+    assert services.poll_channel(channel.pk) == 1
+    assert fake_inbox.seen_cursors == [None, "c1"]
+    assert channel.inbox_cursor.value == "c2"
+
+
+def test_poll_error_marks_the_channel(channel, fake_inbox):
+    def boom(self, since):
+        raise AuthExpired("Token has been revoked")
+
+    fake_inbox.fetch_inbox = boom
+    try:
+        assert services.poll_channel(channel.pk) == 0
+    finally:
+        del fake_inbox.fetch_inbox
+    channel.refresh_from_db()
+    assert channel.state == ChannelState.NEEDS_RECONNECT
+    assert channel.state_detail == "Token has been revoked"
+
+
+def test_reply_goes_out_once_and_sets_first_response(
+    channel, members, fake_inbox, django_capture_on_commit_callbacks
+):
+    ingest(channel, [item("q1", "Do you deliver to Salt Lake?", kind=ItemKind.MENTION)], via="poll")
+    conversation = Conversation.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = services.reply(
+            members["agent"],
+            Actor(user=members["agent"].user),
+            conversation.pk,
+            "Yes, every day before 8 pm!",
+        )
+    sent.refresh_from_db()
+    conversation.refresh_from_db()
+    assert sent.delivery == Delivery.SENT
+    assert sent.remote_id == "sent-1"
+    assert fake_inbox.replies == [("q1", "Yes, every day before 8 pm!", f"kalrav-reply-{sent.pk}")]
+    assert conversation.first_response_at is not None
+    services.send_reply(sent.pk)  # a retried task must not send again
+    assert len(fake_inbox.replies) == 1
+    assert AuditEntry.objects.filter(action="conversation.reply").exists()
+
+
+def test_reply_failure_shows_the_networks_words(
+    channel, members, fake_inbox, django_capture_on_commit_callbacks
+):
+    ingest(channel, [item("q1", "Hello?", kind=ItemKind.MENTION)], via="poll")
+    fake_inbox.fail_with = AuthExpired("Invalid session")
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = services.reply(members["agent"], Actor(), Conversation.objects.get().pk, "Hi!")
+    sent.refresh_from_db()
+    assert sent.delivery == Delivery.FAILED
+    assert sent.error == "Invalid session"
+    assert Conversation.objects.get().first_response_at is None
+
+
+def test_reply_breaking_the_networks_rules_is_refused_before_queueing(channel, members):
+    from django.core.exceptions import ValidationError
+
+    ingest(channel, [item("q1", "Hello?", kind=ItemKind.MENTION)], via="poll")
+    with pytest.raises(ValidationError):
+        services.reply(members["agent"], Actor(), Conversation.objects.get().pk, "x" * 400)
+    assert not Message.objects.filter(direction="out").exists()
+
+
+def test_saved_reply_variables(channel, members):
+    ingest(channel, [item("q1", "Hello?", kind=ItemKind.MENTION)], via="poll")
+    saved = SavedReply.objects.create(
+        workspace=channel.workspace,
+        title="Thanks",
+        text="Thank you {first_name}! Your ticket is {ticket}. {unknown}",
+    )
+    assert (
+        services.fill_saved_reply(saved, Conversation.objects.get(), ticket="T-42")
+        == "Thank you Asha! Your ticket is T-42. {unknown}"
+    )
+
+
+def test_work_on_a_conversation_through_the_pages(
+    client, channel, members, workspace, django_capture_on_commit_callbacks
+):
+    ingest(channel, [item("q1", "My order #5512 never arrived", kind=ItemKind.MENTION)], via="poll")
+    conversation = Conversation.objects.get()
+    agent = members["agent"]
+    client.force_login(agent.user)
+    listing = client.get(f"/w/{workspace.slug}/inbox/").content.decode()
+    assert "My order #5512 never arrived" in listing
+    assert "never arrived" in client.get(f"/w/{workspace.slug}/inbox/?q=5512").content.decode()
+    assert (
+        "never arrived"
+        not in client.get(f"/w/{workspace.slug}/inbox/?q=nothing-like-this").content.decode()
+    )
+    base = f"/w/{workspace.slug}/inbox/{conversation.pk}"
+    assert client.get(f"{base}/").status_code == 200
+    client.post(f"{base}/assign/", {"assignee": agent.user_id})
+    client.post(f"{base}/tags/", {"tags": "Delivery, late"})
+    client.post(f"{base}/note/", {"text": "@manager refund?"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"{base}/reply/", {"text": "Sorry! We are sending a new one today."})
+    client.post(f"{base}/state/", {"state": "resolved"})
+    conversation.refresh_from_db()
+    assert conversation.assignee_id == agent.user_id
+    assert conversation.tags == ["delivery", "late"]
+    assert conversation.notes.count() == 1
+    assert conversation.state == ConversationState.RESOLVED
+    assert conversation.unread is False
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {
+        "conversation.assign",
+        "conversation.tag",
+        "conversation.note",
+        "conversation.reply",
+        "conversation.state",
+    } <= actions
+
+
+def test_unknown_assignee_is_refused(channel, members, outsider):
+    ingest(channel, [item("q1", "Hello?", kind=ItemKind.MENTION)], via="poll")
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        services.assign(
+            members["manager"], Actor(), Conversation.objects.get().pk, assignee_id=outsider.pk
+        )

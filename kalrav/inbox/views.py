@@ -1,0 +1,230 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kalrav.channels.models import Channel
+from kalrav.inbox import services
+from kalrav.inbox.forms import InboxFilterForm, NoteForm, ReplyForm, SavedReplyForm
+from kalrav.inbox.models import Conversation, ConversationState, SavedReply, Team
+from kalrav.workspaces.access import workspace_view
+from kalrav.workspaces.audit import Actor
+from kalrav.workspaces.models import Member
+from kalrav.workspaces.permissions import Perm
+
+TODO = [ConversationState.NEW, ConversationState.OPEN, ConversationState.PENDING]
+
+
+def _filtered(member: Member, form: InboxFilterForm):
+    conversations = Conversation.objects.filter(workspace=member.workspace).select_related(
+        "channel", "assignee"
+    )
+    data = form.cleaned_data if form.is_valid() else {}
+    state = data.get("state") or ""
+    if state == "":
+        conversations = conversations.filter(state__in=TODO)
+    elif state != "all":
+        conversations = conversations.filter(state=state)
+    if data.get("assignee") == "me":
+        conversations = conversations.filter(assignee=member.user)
+    elif data.get("assignee") == "none":
+        conversations = conversations.filter(assignee=None)
+    if data.get("channel"):
+        conversations = conversations.filter(channel_id=data["channel"])
+    if data.get("sentiment"):
+        conversations = conversations.filter(sentiment=data["sentiment"])
+    if data.get("q"):
+        q = data["q"]
+        conversations = conversations.filter(
+            Q(messages__text__icontains=q)
+            | Q(author_handle__icontains=q)
+            | Q(author_name__icontains=q)
+        ).distinct()
+    # Negative and urgent first: a complaint left waiting costs the most.
+    return conversations.order_by("-priority", "-last_message_at")
+
+
+@workspace_view(Perm.INBOX_VIEW)
+def inbox(request: HttpRequest) -> HttpResponse:
+    member: Member = request.member  # type: ignore[attr-defined]
+    channels = Channel.objects.filter(workspace=member.workspace)
+    form = InboxFilterForm(request.GET or None, channels=channels)
+    page = Paginator(_filtered(member, form), 50).get_page(request.GET.get("page"))
+    unread = Conversation.objects.filter(
+        workspace=member.workspace, unread=True, state__in=TODO
+    ).count()
+    context = {
+        "form": form,
+        "page": page,
+        "unread": unread,
+        "has_channels": channels.exists(),
+        "nav": "inbox",
+    }
+    template = "inbox/_rows.html" if request.htmx else "inbox/inbox.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+@workspace_view(Perm.INBOX_VIEW)
+def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    member: Member = request.member  # type: ignore[attr-defined]
+    found = get_object_or_404(
+        Conversation.objects.select_related("channel", "assignee", "team"),
+        pk=conversation_id,
+        workspace=member.workspace,
+    )
+    services.mark_read(member, found.pk)
+    earlier = (
+        Conversation.objects.filter(
+            workspace=member.workspace, author_remote_id=found.author_remote_id
+        ).exclude(pk=found.pk)[:10]
+        if found.author_remote_id
+        else []
+    )
+    context = {
+        "conversation": found,
+        "thread": found.messages.select_related("sent_by"),
+        "notes": found.notes.select_related("author"),
+        "earlier": earlier,
+        "reply_form": ReplyForm(),
+        "note_form": NoteForm(),
+        "saved_replies": SavedReply.objects.filter(workspace=member.workspace),
+        "people": Member.objects.filter(workspace=member.workspace).select_related("user"),
+        "teams": Team.objects.filter(workspace=member.workspace),
+        "states": ConversationState.choices,
+        "first_response": services.first_response_minutes(found),
+        "nav": "inbox",
+    }
+    return render(request, "inbox/conversation.html", context)
+
+
+def _back(member: Member, conversation_id: int) -> HttpResponse:
+    return redirect("inbox:conversation", ws=member.workspace.slug, conversation_id=conversation_id)
+
+
+def _act(request: HttpRequest, conversation_id: int, action, done: str) -> HttpResponse:
+    member: Member = request.member  # type: ignore[attr-defined]
+    get_object_or_404(Conversation, pk=conversation_id, workspace=member.workspace)
+    try:
+        action(member, Actor(user=request.user))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return _back(member, conversation_id)
+
+
+def _id_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@require_POST
+@workspace_view(Perm.INBOX_REPLY)
+def assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    assignee, team = (
+        _id_or_none(request.POST.get("assignee")),
+        _id_or_none(request.POST.get("team")),
+    )
+    return _act(
+        request,
+        conversation_id,
+        lambda m, a: services.assign(m, a, conversation_id, assignee_id=assignee, team_id=team),
+        _("Assignment saved."),
+    )
+
+
+@require_POST
+@workspace_view(Perm.INBOX_REPLY)
+def state(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    value = request.POST.get("state", "")
+    return _act(
+        request,
+        conversation_id,
+        lambda m, a: services.set_state(m, a, conversation_id, value),
+        _("State changed."),
+    )
+
+
+@require_POST
+@workspace_view(Perm.INBOX_REPLY)
+def tags(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    values = request.POST.get("tags", "").split(",")
+    return _act(
+        request,
+        conversation_id,
+        lambda m, a: services.set_tags(m, a, conversation_id, values),
+        _("Tags saved."),
+    )
+
+
+@require_POST
+@workspace_view(Perm.INBOX_VIEW)
+def note(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    text = request.POST.get("text", "")
+    return _act(
+        request,
+        conversation_id,
+        lambda m, a: services.add_note(m, a, conversation_id, text),
+        _("Note added."),
+    )
+
+
+@require_POST
+@workspace_view(Perm.INBOX_REPLY)
+def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    text = request.POST.get("text", "")
+    return _act(
+        request,
+        conversation_id,
+        lambda m, a: services.reply(m, a, conversation_id, text),
+        _("Reply queued; it shows as sent once the network accepts it."),
+    )
+
+
+@workspace_view(Perm.INBOX_VIEW)
+def saved_reply_text(request: HttpRequest, conversation_id: int, reply_id: int) -> HttpResponse:
+    member: Member = request.member  # type: ignore[attr-defined]
+    found = get_object_or_404(Conversation, pk=conversation_id, workspace=member.workspace)
+    saved = get_object_or_404(SavedReply, pk=reply_id, workspace=member.workspace)
+    form = ReplyForm(
+        initial={
+            "text": services.fill_saved_reply(saved, found, ticket=request.GET.get("ticket", ""))
+        }
+    )
+    return render(request, "inbox/_reply_field.html", {"reply_form": form})
+
+
+@workspace_view(Perm.INBOX_VIEW)
+def saved_replies(request: HttpRequest) -> HttpResponse:
+    member: Member = request.member  # type: ignore[attr-defined]
+    form = SavedReplyForm(request.POST or None)
+    if request.method == "POST":
+        if not member.can(Perm.INBOX_REPLY):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        if form.is_valid():
+            services.save_reply_template(member, Actor(user=request.user), **form.cleaned_data)
+            messages.success(request, _("Saved reply added."))
+            return redirect("inbox:saved-replies", ws=member.workspace.slug)
+    context = {
+        "form": form,
+        "replies": SavedReply.objects.filter(workspace=member.workspace),
+        "nav": "inbox",
+    }
+    return render(request, "inbox/saved_replies.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@workspace_view(Perm.INBOX_REPLY)
+def saved_reply_delete(request: HttpRequest, reply_id: int) -> HttpResponse:
+    member: Member = request.member  # type: ignore[attr-defined]
+    get_object_or_404(SavedReply, pk=reply_id, workspace=member.workspace)
+    services.delete_reply_template(member, Actor(user=request.user), reply_id)
+    messages.success(request, _("Saved reply deleted."))
+    return redirect("inbox:saved-replies", ws=member.workspace.slug)
