@@ -84,10 +84,6 @@ def _saved_reply(members, caller, workspace):
     }
 
 
-def _conversation_and_reply(members, caller, workspace):
-    return {**_conversation(members, caller, workspace), **_saved_reply(members, caller, workspace)}
-
-
 BLUESKY = {
     "service_url": "https://pds.example.test",
     "handle": "brand.example.test",
@@ -156,7 +152,7 @@ HTML_CASES = [
     Case("inbox:tags", "POST", Perm.INBOX_REPLY, _conversation, {"tags": "vip"}),
     Case("inbox:note", "POST", Perm.INBOX_VIEW, _conversation, {"text": "call them"}),
     Case("inbox:reply", "POST", Perm.INBOX_REPLY, _conversation, {"text": "Thanks!"}),
-    Case("inbox:saved-reply-text", "GET", Perm.INBOX_VIEW, _conversation_and_reply),
+    Case("inbox:saved-reply-text", "GET", Perm.INBOX_VIEW, _conversation),
     Case("inbox:saved-replies", "GET", Perm.INBOX_VIEW),
     Case(
         "inbox:saved-replies",

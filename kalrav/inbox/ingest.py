@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from kalrav.channels.models import Channel
 from kalrav.connectors.base import IncomingItem, ItemKind
-from kalrav.inbox.models import Conversation, ConversationState, Message
+from kalrav.inbox.models import Conversation, ConversationState, Message, Priority
 from kalrav.nlp.services import classify_batch
 
 
@@ -59,6 +59,8 @@ def _store(channel: Channel, item: IncomingItem, found, via: str) -> Message:
             "language": found.language,
             "sentiment": found.sentiment,
             "sentiment_score": found.sentiment_score,
+            # A complaint left waiting costs the most: negative messages start near the top.
+            "priority": Priority.HIGH if found.sentiment == "negative" else Priority.NORMAL,
         },
     )
     message = Message.objects.create(

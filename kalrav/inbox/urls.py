@@ -19,7 +19,7 @@ urlpatterns = [
     path("w/<slug:ws>/inbox/<int:conversation_id>/note/", views.note, name="note"),
     path("w/<slug:ws>/inbox/<int:conversation_id>/reply/", views.reply, name="reply"),
     path(
-        "w/<slug:ws>/inbox/<int:conversation_id>/saved-reply/<int:reply_id>/",
+        "w/<slug:ws>/inbox/<int:conversation_id>/saved-reply/",
         views.saved_reply_text,
         name="saved-reply-text",
     ),

@@ -187,16 +187,21 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 
 @workspace_view(Perm.INBOX_VIEW)
-def saved_reply_text(request: HttpRequest, conversation_id: int, reply_id: int) -> HttpResponse:
+def saved_reply_text(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The reply box filled with a saved reply (htmx swaps it in when one is chosen); with none
+    chosen, an empty box."""
     member: Member = request.member  # type: ignore[attr-defined]
     found = get_object_or_404(Conversation, pk=conversation_id, workspace=member.workspace)
-    saved = get_object_or_404(SavedReply, pk=reply_id, workspace=member.workspace)
-    form = ReplyForm(
-        initial={
-            "text": services.fill_saved_reply(saved, found, ticket=request.GET.get("ticket", ""))
-        }
+    chosen = request.GET.get("saved", "")
+    text = ""
+    if chosen:
+        saved = get_object_or_404(
+            SavedReply, pk=int(chosen) if chosen.isdigit() else 0, workspace=member.workspace
+        )
+        text = services.fill_saved_reply(saved, found, ticket=request.GET.get("ticket", ""))
+    return render(
+        request, "inbox/_reply_field.html", {"reply_form": ReplyForm(initial={"text": text})}
     )
-    return render(request, "inbox/_reply_field.html", {"reply_form": form})
 
 
 @workspace_view(Perm.INBOX_VIEW)

@@ -216,3 +216,38 @@ def test_unknown_assignee_is_refused(channel, members, outsider):
         services.assign(
             members["manager"], Actor(), Conversation.objects.get().pk, assignee_id=outsider.pk
         )
+
+
+def test_complaints_come_first(channel, client, members, workspace):
+    ingest(
+        channel,
+        [item("ok", "Thank you, the tea was wonderful!", author="ravi", kind=ItemKind.MENTION)],
+        via="poll",
+    )
+    ingest(
+        channel,
+        [
+            item(
+                "bad",
+                "Terrible service, my order is lost and nobody answers. Awful.",
+                kind=ItemKind.MENTION,
+            )
+        ],
+        via="poll",
+    )
+    complaint = Conversation.objects.get(root_remote_id="bad")
+    assert complaint.sentiment == "negative"
+    assert complaint.priority == 2
+    client.force_login(members["agent"].user)
+    page = client.get(f"/w/{workspace.slug}/inbox/").content.decode()
+    assert page.index("Terrible service") < page.index("the tea was wonderful")
+
+
+def test_choosing_a_saved_reply_fills_the_box(client, channel, members, workspace):
+    ingest(channel, [item("q1", "Hello?", kind=ItemKind.MENTION)], via="poll")
+    conversation = Conversation.objects.get()
+    saved = SavedReply.objects.create(workspace=workspace, title="Hi", text="Hello {first_name}!")
+    client.force_login(members["agent"].user)
+    url = f"/w/{workspace.slug}/inbox/{conversation.pk}/saved-reply/"
+    assert "Hello Asha!" in client.get(url, {"saved": saved.pk}).content.decode()
+    assert client.get(url, {"saved": "999999"}).status_code == 404
