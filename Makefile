@@ -50,10 +50,16 @@ kalrav/static/vendor/fonts.css: node_modules/.installed scripts/build_assets.mjs
 	node scripts/build_assets.mjs
 
 # Real servers the live tests talk to (see tests/peers/): Bluesky's reference network from npm.
-peers: tests/peers/atproto/node_modules/.installed
+peers: tests/peers/atproto/node_modules/.installed tests/peers/.synapse-venv/.installed
 
 tests/peers/atproto/node_modules/.installed: tests/peers/atproto/package.json tests/peers/atproto/package-lock.json
 	cd tests/peers/atproto && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Synapse (Matrix) in a venv of its own: its pinned dependencies stay out of Kalrav's.
+tests/peers/.synapse-venv/.installed:
+	$(PYTHON) -m venv tests/peers/.synapse-venv
+	tests/peers/.synapse-venv/bin/pip install -q "matrix-synapse==1.163.2"
 	touch $@
 
 # Rebuild the five catalogues after changing user-facing strings (needs GNU gettext).

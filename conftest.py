@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 
 import pytest
 from django.core.cache import cache
@@ -22,6 +23,29 @@ def require_service(name: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(message + " (CI requires it)")
     pytest.skip(message)
+
+
+_LOCAL = ("127.", "::1", "localhost", "0.0.0.0")  # noqa: S104 - loopback checks, nothing binds here
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_internet():
+    """Tests talk to loopback servers only: any other address fails loudly instead of leaking."""
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if (
+            isinstance(host, str)
+            and self.family in (socket.AF_INET, socket.AF_INET6)
+            and not host.startswith(_LOCAL)
+        ):
+            raise ConnectionRefusedError(f"tests may not reach {host}: only loopback servers")
+        return real_connect(self, address)
+
+    socket.socket.connect = guarded  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = real_connect  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True)

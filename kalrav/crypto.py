@@ -60,4 +60,6 @@ def rotate(token: str) -> str:
     try:
         return _fernet().rotate(token.encode()).decode()
     except InvalidToken:
-        raise DecryptionFailed("stored secret cannot be decrypted with the configured keys") from None
+        raise DecryptionFailed(
+            "stored secret cannot be decrypted with the configured keys"
+        ) from None

@@ -25,7 +25,10 @@ urlpatterns = [
         name="api-token-revoke",
     ),
     # Uploaded media (logos for now) for signed-in people; a proxy in front may serve MEDIA_ROOT instead.
-    path("media/<path:path>", login_required(lambda request, path: serve(request, path, str(settings.MEDIA_ROOT)))),
+    path(
+        "media/<path:path>",
+        login_required(lambda request, path: serve(request, path, str(settings.MEDIA_ROOT))),
+    ),
     path("", include("kalrav.channels.urls")),
     path("", include("kalrav.inbox.urls")),
     path("", include("kalrav.workspaces.urls")),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -33,13 +35,16 @@ class ChannelForm(forms.Form):
                 help_text = _("Leave empty to keep the saved one.")
             # A secret left empty on reconnecting keeps the saved one, so it is optional there.
             required = field.required and not (field.secret and reconnecting)
-            kind = forms.URLField if field.kind == "url" else forms.CharField
-            self.fields[field.name] = kind(
-                label=str(field.label),
-                required=required,
-                widget=widget,
-                help_text=str(help_text),
-                error_messages={"invalid": _("Enter a full address starting with https://")},
-            )
+            common: dict[str, Any] = {
+                "label": str(field.label),
+                "required": required,
+                "widget": widget,
+                "help_text": str(help_text),
+                "error_messages": {"invalid": _("Enter a full address starting with https://")},
+            }
+            if field.kind == "url":
+                self.fields[field.name] = forms.URLField(assume_scheme="https", **common)
+            else:
+                self.fields[field.name] = forms.CharField(**common)
         if reconnecting:
             del self.fields["name"]

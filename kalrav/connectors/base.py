@@ -160,6 +160,7 @@ class LengthUnit(enum.StrEnum):
     GRAPHEMES = "graphemes"
     UTF16 = "utf16"
     WEIGHTED = "weighted"
+    UTF8_BYTES = "utf8_bytes"
 
     @property
     def label(self):
@@ -167,6 +168,7 @@ class LengthUnit(enum.StrEnum):
             LengthUnit.GRAPHEMES: _("user-perceived characters (grapheme clusters)"),
             LengthUnit.UTF16: _("UTF-16 code units"),
             LengthUnit.WEIGHTED: _("weighted characters"),
+            LengthUnit.UTF8_BYTES: _("bytes as sent (UTF-8)"),
         }[self]
 
 

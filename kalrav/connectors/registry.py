@@ -12,6 +12,7 @@ CONNECTORS: dict[str, str] = {
     "mastodon": "kalrav.connectors.networks.mastodon.connector.MastodonConnector",
     "telegram": "kalrav.connectors.networks.telegram.connector.TelegramConnector",
     "x": "kalrav.connectors.networks.x.connector.XConnector",
+    "matrix": "kalrav.connectors.networks.matrix.connector.MatrixConnector",
 }
 
 _registered: dict[str, str] = dict(CONNECTORS)

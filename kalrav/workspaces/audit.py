@@ -35,6 +35,22 @@ ACTION_LABELS = {
     "conversation.note": _("wrote an internal note"),
     "savedreply.save": _("saved a reply template"),
     "savedreply.delete": _("deleted a reply template"),
+    "publishing.settings": _("changed the publishing settings"),
+    "post.create": _("wrote a post"),
+    "post.update": _("changed a post"),
+    "post.delete": _("deleted a post"),
+    "variant.edit": _("edited a variant"),
+    "variant.submit": _("asked for approval"),
+    "variant.approve": _("approved a variant"),
+    "variant.changes": _("asked for changes"),
+    "variant.schedule": _("scheduled a variant"),
+    "variant.unschedule": _("took a variant off the schedule"),
+    "variant.move": _("moved a variant on the calendar"),
+    "variant.published": _("published a variant"),
+    "variant.failed": _("failed to publish a variant"),
+    "media.upload": _("uploaded media"),
+    "media.update": _("changed media"),
+    "media.delete": _("deleted media"),
 }
 
 

@@ -91,7 +91,8 @@ def load() -> tuple[User, list[Workspace]]:
         first, last, language = people[role]
         user = _user(f"{role.value}@kalrav.local", first, last, language)
         Member.objects.get_or_create(workspace=tea, user=user, defaults={"role": role})
-    from kalrav.inbox import demo as inbox_demo  # the apps below build on workspaces, not the reverse
+    # Imported here: the inbox builds on workspaces, not the reverse.
+    from kalrav.inbox import demo as inbox_demo
 
     inbox_demo.load(tea)
     return demo, [tea, travel]

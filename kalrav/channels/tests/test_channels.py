@@ -214,17 +214,29 @@ def test_pause_resume_remove(
     )
 
 
+class SilentConnector:
+    """A network Kalrav cannot ask who the credentials belong to."""
+
+    slug = "silent"
+    label = "Silent"
+    rules = FakeConnector.rules
+    capabilities: tuple[type, ...] = ()
+    settings_fields = FakeConnector.settings_fields
+
+    def __init__(self, context):
+        self.context = context
+
+
 def test_a_network_without_an_account_check_says_so(
     members, workspace, django_capture_on_commit_callbacks
 ):
+    registry.reset({**registry.CONNECTORS, "silent": f"{__name__}.SilentConnector"})
+    values = {"service_url": "https://x.test", "handle": "b", "app_password": SECRET}
     with django_capture_on_commit_callbacks(execute=True):
         channel = services.connect_channel(
-            members["owner"],
-            Actor(),
-            network="telegram",
-            name="News",
-            values={"bot_token": "123:abc", "chat_id": "@news"},
+            members["owner"], Actor(), network="silent", name="News", values=values
         )
+    registry.reset()
     channel.refresh_from_db()
     assert channel.state == ChannelState.UNVERIFIED
     assert "cannot check" in channel.state_detail

@@ -190,7 +190,15 @@ def test_switcher_lists_only_own_workspaces(client, members, workspace, outsider
 def test_logo_is_served_to_signed_in_people_only(client, members, workspace, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     client.force_login(members["owner"].user)
-    client.post(f"/w/{workspace.slug}/settings/", {"name": "Acme", "time_zone": "UTC", "language": "en", "logo": SimpleUploadedFile("logo.png", _png())})
+    client.post(
+        f"/w/{workspace.slug}/settings/",
+        {
+            "name": "Acme",
+            "time_zone": "UTC",
+            "language": "en",
+            "logo": SimpleUploadedFile("logo.png", _png()),
+        },
+    )
     workspace.refresh_from_db()
     page = client.get(f"/w/{workspace.slug}/settings/brand/").content.decode()
     assert workspace.logo.url in page

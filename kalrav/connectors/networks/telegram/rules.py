@@ -51,7 +51,8 @@ def entities(text: str) -> list[dict]:
 # Bot API limits: photos up to 10 MB with width + height at most 10,000 and a side ratio of at most
 # 20; other uploads up to 50 MB; an album (sendMediaGroup) holds 2–10 photos and videos, while an
 # animation goes alone. No alt text. Polls: the text is the question (300), 2–10 options of up to
-# 100 characters, no media.
+# 100 characters, no media;
+# an automatic close within 5–600 seconds.
 RULES = NetworkRules(
     max_length=MAX_MESSAGE,
     max_length_with_media=MAX_CAPTION,
@@ -87,7 +88,10 @@ RULES = NetworkRules(
         min_options=2,
         max_options=10,
         option_max_length=100,
+        # open_period: Telegram closes a poll by itself only within 5–600 seconds; a longer poll
+        # is sent without a duration and stays open.
         min_duration=timedelta(seconds=5),
+        max_duration=timedelta(seconds=600),
         question_max_length=MAX_POLL_QUESTION,
     ),
     threads=False,

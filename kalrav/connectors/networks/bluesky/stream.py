@@ -1,0 +1,113 @@
+"""New replies, mentions and quotes for one account, from a repository firehose
+(com.atproto.sync.subscribeRepos) read with the SDK's firehose client.
+
+A PDS's firehose carries only the accounts it hosts; a relay's (bsky.network) carries the whole
+network. So the stream listens to the channel's `relay_url` when set and to its PDS otherwise (the
+local reference network, a community PDS whose members talk among themselves). Each commit's new
+post records are decoded and kept when they reply to, mention or quote our account.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import Any
+
+from atproto_core.car import CAR
+from atproto_firehose import AsyncFirehoseSubscribeReposClient, parse_subscribe_repos_message
+from django.utils.translation import gettext as _
+
+from kalrav.connectors.base import IncomingItem
+from kalrav.connectors.errors import ConnectorError, Transient
+from kalrav.connectors.networks.bluesky import mapping
+
+
+def websocket_base(url: str) -> str:
+    url = url.rstrip("/").removesuffix("/xrpc")
+    for web, socket in (("https://", "wss://"), ("http://", "ws://")):
+        if url.startswith(web):
+            url = socket + url[len(web) :]
+    return f"{url}/xrpc"
+
+
+def items_from_commit(commit: Any, our_did: str) -> Iterable[IncomingItem]:
+    """The posts in one #commit message that concern `our_did`."""
+    creates = [
+        op
+        for op in commit.ops
+        if op.action == "create" and op.path.startswith(f"{mapping.POST}/") and op.cid
+    ]
+    if not creates or commit.repo == our_did or commit.too_big:
+        return []
+    blocks = CAR.from_bytes(commit.blocks).blocks
+    items = []
+    for op in creates:
+        record = blocks.get(op.cid)
+        if not isinstance(record, dict):
+            continue
+        uri = f"at://{commit.repo}/{op.path}"
+        item = mapping.incoming_from_record(uri, record, our_did, commit.repo)
+        if item is not None:
+            items.append(item)
+    return items
+
+
+class FirehoseStream:
+    """One subscription. `position` is the sequence number of the last event read: pass it back as
+    the cursor to resume after a restart without losing what happened in between."""
+
+    def __init__(
+        self,
+        base_url: str,
+        our_did: str,
+        *,
+        cursor: int | None = None,
+        recv_timeout: float = 30.0,
+        client_factory: Callable[..., Any] = AsyncFirehoseSubscribeReposClient,
+    ) -> None:
+        self.our_did = our_did
+        self.position = cursor
+        params = {"cursor": cursor} if cursor is not None else None
+        self._client = client_factory(
+            params=params, base_uri=websocket_base(base_url), recv_timeout=recv_timeout
+        )
+        self._queue: asyncio.Queue[IncomingItem] = asyncio.Queue(maxsize=1000)
+
+    async def _on_message(self, frame: Any) -> None:
+        message = parse_subscribe_repos_message(frame)
+        seq = getattr(message, "seq", None)
+        if getattr(message, "py_type", "") == "com.atproto.sync.subscribeRepos#commit":
+            for item in items_from_commit(message, self.our_did):
+                await self._queue.put(item)
+        if isinstance(seq, int):
+            self.position = seq
+
+    async def items(self) -> AsyncIterator[IncomingItem]:
+        runner = asyncio.create_task(self._client.start(self._on_message))
+        try:
+            while True:
+                waiter = asyncio.create_task(self._queue.get())
+                done, _pending = await asyncio.wait(
+                    {waiter, runner}, return_when=asyncio.FIRST_COMPLETED
+                )
+                if waiter in done:
+                    yield waiter.result()
+                    continue
+                waiter.cancel()
+                error = runner.exception()
+                if error is None:
+                    return  # stopped from outside
+                if isinstance(error, ConnectorError):
+                    raise error
+                raise Transient(
+                    _("The Bluesky event stream stopped: %(kind)s.")
+                    % {"kind": type(error).__name__}
+                ) from error
+        finally:
+            await self._client.stop()
+            if not runner.done():
+                runner.cancel()
+            await asyncio.gather(runner, return_exceptions=True)
+
+    async def stop(self) -> None:
+        await self._client.stop()

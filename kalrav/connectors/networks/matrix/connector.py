@@ -1,0 +1,340 @@
+"""Matrix community rooms on any homeserver (Synapse, Conduit, Dendrite…): one channel is one
+account in one unencrypted room. Posts, replies and reactions are room events; deleting is a
+redaction; the inbox reads the room's messages forward from a pagination token.
+
+Credentials: an access token, not a password. Logging in with a password would create a new
+device on every login and keep a secret that can change the password or deactivate the account;
+a token can do neither and is revoked by logging out its device, which the user controls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import SuspiciousFileOperation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from kalrav.connectors.account import AccountInfo
+from kalrav.connectors.base import (
+    ConnectorContext,
+    Cursor,
+    InboxReader,
+    IncomingItem,
+    MediaItem,
+    OutgoingPost,
+    Page,
+    PublishedRef,
+    Publisher,
+    SettingsField,
+)
+from kalrav.connectors.errors import Rejected
+from kalrav.connectors.http import HttpClient
+from kalrav.connectors.networks.matrix import content as events
+from kalrav.connectors.networks.matrix.api import MatrixApi, new_http
+from kalrav.connectors.networks.matrix.inbox import EVENT_FILTER, display_names, incoming_item
+from kalrav.connectors.networks.matrix.rules import MAX_CONTENT_BYTES, RULES
+from kalrav.connectors.rules import Problem, validate_post
+
+MESSAGE = "m.room.message"
+REACTION = "m.reaction"
+LIKE = "👍"
+# One inbox call reads at most this many events; the cursor continues from there next time.
+PAGE_SIZE = 100
+MAX_PAGES = 10
+FIRST_PAGE = 50  # without a cursor: the room's latest messages
+
+
+def read_from_storage(item: MediaItem) -> bytes:
+    """The attachment's bytes; `source` is its key in Kalrav's media storage."""
+    from django.core.files.storage import default_storage
+
+    with default_storage.open(item.source, "rb") as handle:
+        return handle.read()
+
+
+class MatrixConnector:
+    slug = "matrix"
+    label = "Matrix"
+    rules = RULES
+    capabilities: tuple[type, ...] = (Publisher, InboxReader)
+    settings_fields = (
+        SettingsField(
+            "homeserver_url",
+            _lazy("Homeserver address"),
+            kind="url",
+            help_text=_lazy(
+                "The address your Matrix client connects to, such as https://matrix.example.org."
+            ),
+        ),
+        SettingsField(
+            "user_id",
+            _lazy("Matrix ID"),
+            help_text=_lazy("The account's full ID, such as @brand:example.org."),
+        ),
+        SettingsField(
+            "access_token",
+            _lazy("Access token"),
+            secret=True,
+            kind="password",
+            help_text=_lazy(
+                "Sign in as the account in a client of its own for Kalrav and copy its access token "
+                "(Element: Settings → Help & About). Signing that session out revokes it."
+            ),
+        ),
+        SettingsField(
+            "room",
+            _lazy("Room"),
+            help_text=_lazy(
+                "The room's alias (#community:example.org) or ID (!abc:example.org). The account "
+                "must have joined it; end-to-end encrypted rooms are not supported."
+            ),
+        ),
+    )
+
+    def __init__(
+        self,
+        context: ConnectorContext,
+        *,
+        http: HttpClient | None = None,
+        read_media: Callable[[MediaItem], bytes] = read_from_storage,
+    ) -> None:
+        self.context = context
+        self.user_id = str(context.config.get("user_id", ""))
+        self.api = MatrixApi(
+            http
+            or new_http(
+                str(context.config.get("homeserver_url", "")),
+                context.credentials.get("access_token", ""),
+            )
+        )
+        self.read_media = read_media
+        self._room_id = ""
+
+    # --- the room ------------------------------------------------------------------------------
+
+    def room_id(self) -> str:
+        """The configured room's ID; an alias is resolved once per connector."""
+        if not self._room_id:
+            room = str(self.context.config.get("room", "")).strip()
+            if room.startswith("#"):
+                try:
+                    room = self.api.resolve_alias(room)
+                except Rejected as error:
+                    raise Rejected(
+                        _("The room %(room)s cannot be found (%(reason)s).")
+                        % {"room": room, "reason": error.reason}
+                    ) from None
+            self._room_id = room
+        return self._room_id
+
+    # --- AccountVerifier -----------------------------------------------------------------------
+
+    def verify(self) -> AccountInfo:
+        """Whose token this is, and that the account can read and post in the room."""
+        user_id = str(self.api.whoami().get("user_id", ""))
+        if self.user_id and user_id != self.user_id:
+            raise Rejected(
+                _("The access token belongs to %(actual)s, not to %(configured)s.")
+                % {"actual": user_id, "configured": self.user_id}
+            )
+        room = self.room_id()
+        if room not in self.api.joined_rooms():
+            raise Rejected(
+                _("%(user)s has not joined the room %(room)s; join it with this account first.")
+                % {"user": user_id, "room": room}
+            )
+        if self._encrypted(room):
+            raise Rejected(
+                _(
+                    "The room %(room)s is end-to-end encrypted; Kalrav can only use unencrypted rooms."
+                )
+                % {"room": room}
+            )
+        try:
+            name = str(self.api.profile(user_id).get("displayname") or "")
+        except Rejected:
+            name = ""  # a profile hidden from lookups is no reason to refuse the channel
+        return AccountInfo(
+            remote_id=user_id, handle=user_id, display_name=name, url=events.user_link(user_id)
+        )
+
+    def _encrypted(self, room: str) -> bool:
+        try:
+            self.api.state_event(room, "m.room.encryption")
+        except Rejected as error:
+            if error.reason.startswith("M_NOT_FOUND"):
+                return False
+            raise
+        return True
+
+    # --- Publisher -----------------------------------------------------------------------------
+
+    def validate(self, post: OutgoingPost) -> list[Problem]:
+        problems = validate_post(post, self.rules)
+        for index, item in enumerate(post.media):
+            # The alt text is the image event's body, so the event's size limit bounds it.
+            size = events.canonical_size(self._image_content(item, "mxc://x/y"))
+            if size > MAX_CONTENT_BYTES:
+                problems.append(
+                    Problem(
+                        "alt_text_too_long",
+                        _(
+                            "The alternative text makes the image event %(size)d bytes; the limit is %(max)d."
+                        )
+                        % {"size": size, "max": MAX_CONTENT_BYTES},
+                        target=f"media[{index}]",
+                    )
+                )
+        return problems
+
+    def publish(self, post: OutgoingPost, *, idempotency_key: str) -> PublishedRef:
+        relation = {}
+        if post.reply_to is not None:
+            relation = {
+                "reply_to": post.reply_to.remote_id,
+                "reply_to_sender": post.reply_to.extra.get("sender", ""),
+            }
+        return self._send_post(post, idempotency_key, relation)
+
+    def delete(self, ref: PublishedRef, *, idempotency_key: str) -> None:
+        room = ref.extra.get("room_id") or self.room_id()
+        for part, event_id in enumerate(ref.extra.get("event_ids", "").split() or [ref.remote_id]):
+            try:
+                self.api.redact(room, event_id, events.transaction_id(idempotency_key, part))
+            except Rejected as error:
+                if not error.reason.startswith("M_NOT_FOUND"):
+                    raise
+                # Already gone (or never visible to us): nothing is left to delete.
+
+    def _send_post(
+        self, post: OutgoingPost, idempotency_key: str, relation: dict[str, str]
+    ) -> PublishedRef:
+        problems = self.validate(post)
+        if problems:
+            raise Rejected("; ".join(str(problem.message) for problem in problems))
+        room = self.room_id()
+        sent: list[str] = []
+        # Part numbers are fixed by the post's shape (text 0, images 1…n), so a retry with the
+        # same key maps every event to the transaction it had the first time.
+        if post.text.strip():
+            body = events.text_content(post.text, **relation)
+            sent.append(self._send(room, MESSAGE, idempotency_key, 0, body))
+        for number, item in enumerate(post.media, start=1):
+            # Uploads are not idempotent: a retried post uploads again, and the repeated send
+            # returns the first event, leaving the second upload unused in the media repository.
+            uri = self.api.upload(
+                self._bytes(item, number), item.mime_type, self._filename(item, number)
+            )
+            image = self._image_content(item, uri, number)
+            if not sent and relation.get("reply_to"):
+                image["m.relates_to"] = {"m.in_reply_to": {"event_id": relation["reply_to"]}}
+            sent.append(self._send(room, MESSAGE, idempotency_key, number, image))
+        return self._ref(room, sent)
+
+    def _send(self, room: str, event_type: str, key: str, part: int, body: dict[str, Any]) -> str:
+        return self.api.send(room, event_type, events.transaction_id(key, part), body)
+
+    def _ref(self, room: str, event_ids: Sequence[str]) -> PublishedRef:
+        return PublishedRef(
+            remote_id=event_ids[0],
+            url=events.permalink(room, event_ids[0]),
+            extra={"room_id": room, "event_ids": " ".join(event_ids), "sender": self.user_id},
+        )
+
+    def _bytes(self, item: MediaItem, number: int) -> bytes:
+        try:
+            return self.read_media(item)
+        except (OSError, ValueError, SuspiciousFileOperation):
+            raise Rejected(
+                _("The file of attachment %(number)d cannot be read.") % {"number": number}
+            ) from None
+
+    @staticmethod
+    def _filename(item: MediaItem, number: int = 1) -> str:
+        extension = item.mime_type.rpartition("/")[2] or "bin"
+        return Path(item.source).name or f"image-{number}.{extension}"
+
+    def _image_content(self, item: MediaItem, uri: str, number: int = 1) -> dict[str, Any]:
+        return events.image_content(
+            url=uri,
+            alt_text=item.alt_text,
+            filename=self._filename(item, number),
+            mime_type=item.mime_type,
+            size=item.size,
+            width=item.width,
+            height=item.height,
+        )
+
+    # --- InboxReader ---------------------------------------------------------------------------
+
+    def fetch_inbox(self, since: Cursor | None) -> Page:
+        """Messages in the room after `since` (a /messages or /sync token), oldest first. Without
+        a cursor: the latest messages, and a cursor at the room's present."""
+        room = self.room_id()
+        user_id = self.user_id or str(self.api.whoami().get("user_id", ""))
+        if since is None:
+            page = self.api.messages(
+                room, direction="b", limit=FIRST_PAGE, event_filter=EVENT_FILTER
+            )
+            found = list(reversed(page.get("chunk", [])))
+            names = display_names(page.get("state", []))
+            token = str(page.get("start", ""))
+        else:
+            found, names, token = [], {}, since.value
+            for _page in range(MAX_PAGES):
+                page = self.api.messages(
+                    room, direction="f", since=token, limit=PAGE_SIZE, event_filter=EVENT_FILTER
+                )
+                found += page.get("chunk", [])
+                names |= display_names(page.get("state", []))
+                # A page may be empty yet have an `end` (the filter skipped its events); only a
+                # missing `end` means the present was reached, and the same token reads on later.
+                following = str(page.get("end") or "")
+                if not following or following == token:
+                    break
+                token = following
+        items = [
+            item
+            for event in found
+            if (item := incoming_item(event, room_id=room, user_id=user_id, names=names))
+        ]
+        return Page(items=tuple(items), cursor=Cursor(token) if token else since)
+
+    def reply(self, to: IncomingItem, post: OutgoingPost, *, idempotency_key: str) -> PublishedRef:
+        relation = {
+            "reply_to": to.remote_id,
+            "reply_to_sender": to.author.remote_id,
+            "thread_root": to.root_id,
+        }
+        return self._send_post(post, idempotency_key, relation)
+
+    # --- Reactions -----------------------------------------------------------------------------
+
+    def like(self, remote_id: str, *, idempotency_key: str, reaction: str = LIKE) -> PublishedRef:
+        """React to an event (👍 by default); undo it with delete() on the returned reference."""
+        room = self.room_id()
+        try:
+            event_id = self._send(
+                room, REACTION, idempotency_key, 0, events.reaction_content(remote_id, reaction)
+            )
+        except Rejected as error:
+            # Synapse refuses a second identical reaction from the same user; the first one is
+            # the like the caller wants.
+            event_id = (
+                self._existing_reaction(room, remote_id, reaction)
+                if (error.reason.startswith("M_DUPLICATE_ANNOTATION"))
+                else ""
+            )
+            if not event_id:
+                raise
+        return self._ref(room, [event_id])
+
+    def _existing_reaction(self, room: str, remote_id: str, reaction: str) -> str:
+        for event in self.api.reactions(room, remote_id):
+            relation = event.get("content", {}).get("m.relates_to", {})
+            if event.get("sender") == self.user_id and relation.get("key") == reaction:
+                return str(event["event_id"])
+        return ""

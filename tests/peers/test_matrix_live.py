@@ -1,0 +1,328 @@
+"""Live twins of the Matrix connector's fake tests, against a real Synapse on loopback.
+
+The brand's channel speaks through the connector; a member of the community ("fan") speaks through
+matrix-nio, an independent client, so what the connector sends is read back the way other Matrix
+clients read it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import nio
+import pytest
+from PIL import Image
+
+from conftest import require_service
+from kalrav.connectors import registry
+from kalrav.connectors.base import (
+    ConnectorContext,
+    Cursor,
+    ItemKind,
+    MediaItem,
+    MediaKind,
+    OutgoingPost,
+    PublishedRef,
+)
+from kalrav.connectors.errors import AuthExpired, Rejected
+from kalrav.connectors.networks.matrix.api import new_http
+from kalrav.connectors.networks.matrix.connector import MatrixConnector
+from kalrav.connectors.networks.matrix.rules import (
+    MAX_CONTENT_BYTES,
+    MAX_EVENT_BYTES,
+    content_bytes,
+)
+from tests.peers import synapse_server
+from tests.peers.synapse_server import MatrixUser, Synapse
+
+MATRIX = "kalrav.connectors.networks.matrix.connector.MatrixConnector"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def synapse():
+    try:
+        with synapse_server.running() as server:
+            yield server
+    except synapse_server.PeerUnavailable as problem:
+        require_service(str(problem))
+
+
+@dataclass
+class Fan:
+    """A community member on matrix-nio. Each call runs its own client in its own event loop,
+    as the synchronous tests need."""
+
+    server: Synapse
+    user: MatrixUser
+
+    def _run(self, call):
+        async def session():
+            client = nio.AsyncClient(self.server.url, self.user.user_id)
+            client.restore_login(self.user.user_id, self.user.device_id, self.user.access_token)
+            try:
+                return await call(client)
+            finally:
+                await client.close()
+
+        return asyncio.run(session())
+
+    def send(self, room_id: str, content: dict) -> str:
+        response = self._run(lambda c: c.room_send(room_id, "m.room.message", content))
+        assert isinstance(response, nio.RoomSendResponse), response
+        return response.event_id
+
+    def event(self, room_id: str, event_id: str):
+        response = self._run(lambda c: c.room_get_event(room_id, event_id))
+        assert isinstance(response, nio.RoomGetEventResponse), response
+        return response.event
+
+    def latest(self, room_id: str, limit: int = 30) -> list:
+        response = self._run(lambda c: c.room_messages(room_id, limit=limit))
+        assert isinstance(response, nio.RoomMessagesResponse), response
+        return response.chunk
+
+
+@dataclass
+class Scene:
+    server: Synapse
+    brand: MatrixUser
+    fan: Fan
+    room_id: str
+    alias: str
+
+    def connector(self, token: str = "", **config) -> MatrixConnector:
+        context = ConnectorContext(
+            channel_id=1,
+            config={
+                "homeserver_url": self.server.url,
+                "user_id": self.brand.user_id,
+                "room": self.alias,
+                **config,
+            },
+            credentials={"access_token": token or self.brand.access_token},
+        )
+        # Loopback is a private address: the guard that protects production must let tests in.
+        http = new_http(self.server.url, context.credentials["access_token"], allow_private=True)
+        # The media are files in the test's temporary directory, not in Kalrav's storage.
+        return MatrixConnector(
+            context, http=http, read_media=lambda item: Path(item.source).read_bytes()
+        )
+
+
+@pytest.fixture(scope="module")
+def scene(synapse) -> Scene:
+    brand = synapse.register("brand")
+    fan = synapse.register("fan")
+    local = f"community-{uuid.uuid4().hex[:6]}"
+    room_id = synapse.client_api(
+        brand, "POST", "/createRoom", json={"preset": "public_chat", "room_alias_name": local}
+    )["room_id"]
+    synapse.client_api(fan, "POST", f"/join/{room_id}")
+    return Scene(synapse, brand, Fan(synapse, fan), room_id, f"#{local}:{synapse.server_name}")
+
+
+def png_file(tmp_path) -> MediaItem:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(buffer, format="PNG")
+    path = tmp_path / "tea.png"
+    path.write_bytes(buffer.getvalue())
+    return MediaItem(
+        MediaKind.IMAGE,
+        "image/png",
+        size=len(buffer.getvalue()),
+        width=4,
+        height=4,
+        alt_text="A cup of masala chai on a brass tray",
+        source=str(path),
+    )
+
+
+def test_the_registered_connector_verifies_the_account_and_room(scene):
+    registry.reset({**registry.CONNECTORS, "matrix": MATRIX})
+    try:
+        assert registry.get("matrix") is MatrixConnector
+    finally:
+        registry.reset()
+    account = scene.connector().verify()
+    assert account.remote_id == scene.brand.user_id
+    assert account.url == f"https://matrix.to/#/{scene.brand.user_id}"
+
+
+def test_a_revoked_token_needs_reconnecting(scene):
+    revoked = scene.server.register("revoked")
+    scene.server.client_api(revoked, "POST", "/logout", json={})
+    with pytest.raises(AuthExpired, match="M_UNKNOWN_TOKEN"):
+        scene.connector(token=revoked.access_token).verify()
+
+
+def test_a_room_the_account_has_not_joined_is_refused_at_connect(scene):
+    other = scene.server.client_api(scene.fan.user, "POST", "/createRoom", json={})["room_id"]
+    with pytest.raises(Rejected, match="has not joined"):
+        scene.connector(room=other).verify()
+
+
+def test_text_and_image_with_alt_text_reach_other_clients(scene, tmp_path):
+    ref = scene.connector().publish(
+        OutgoingPost("Fresh chai at https://example.test/menu\nনমস্কার", media=(png_file(tmp_path),)),
+        idempotency_key=f"variant-{uuid.uuid4()}",
+    )
+    text_id, image_id = ref.extra["event_ids"].split()
+    assert ref.remote_id == text_id
+    text = scene.fan.event(scene.room_id, text_id)
+    assert isinstance(text, nio.RoomMessageText)
+    assert text.body.endswith("নমস্কার")
+    assert '<a href="https://example.test/menu">' in text.formatted_body
+    image = scene.fan.event(scene.room_id, image_id)
+    assert isinstance(image, nio.RoomMessageImage)
+    assert image.body == "A cup of masala chai on a brass tray"
+    assert image.url.startswith("mxc://")
+    server_name, media_id = image.url.removeprefix("mxc://").split("/")
+    download = httpx.get(
+        f"{scene.server.url}/_matrix/client/v1/media/download/{server_name}/{media_id}",
+        headers={"Authorization": f"Bearer {scene.fan.user.access_token}"},
+    )
+    assert download.status_code == 200
+    assert download.content == (tmp_path / "tea.png").read_bytes()
+
+
+def test_replies_and_mentions_arrive_in_the_inbox_and_are_answered(scene):
+    connector = scene.connector()
+    cursor = connector.fetch_inbox(None).cursor
+    ours = connector.publish(OutgoingPost("Which tea today?"), idempotency_key=str(uuid.uuid4()))
+    reply_id = scene.fan.send(
+        scene.room_id,
+        {
+            "msgtype": "m.text",
+            "body": "Darjeeling, please",
+            "m.relates_to": {"m.in_reply_to": {"event_id": ours.remote_id}},
+            "m.mentions": {"user_ids": [scene.brand.user_id]},
+        },
+    )
+    mention_id = scene.fan.send(
+        scene.room_id,
+        {
+            "msgtype": "m.text",
+            "body": f"{scene.brand.user_id} do you ship to Ahmedabad?",
+            "m.mentions": {"user_ids": [scene.brand.user_id]},
+        },
+    )
+    chatter_id = scene.fan.send(scene.room_id, {"msgtype": "m.text", "body": "hello all"})
+
+    page = connector.fetch_inbox(cursor)
+
+    found = {item.remote_id: item for item in page.items}
+    assert list(found) == [reply_id, mention_id, chatter_id]  # ours are left out, in order
+    assert found[reply_id].kind == ItemKind.REPLY
+    assert found[reply_id].parent_id == ours.remote_id
+    assert found[mention_id].kind == ItemKind.MENTION
+    assert found[chatter_id].kind == ItemKind.COMMENT
+    assert found[mention_id].author.remote_id == scene.fan.user.user_id
+    quiet = connector.fetch_inbox(page.cursor)
+    assert quiet.items == ()  # the cursor moved past them
+    later_id = scene.fan.send(scene.room_id, {"msgtype": "m.text", "body": "and Surat?"})
+    assert [item.remote_id for item in connector.fetch_inbox(quiet.cursor).items] == [later_id]
+
+    answer = connector.reply(
+        found[mention_id],
+        OutgoingPost("Yes, across Gujarat!"),
+        idempotency_key=str(uuid.uuid4()),
+    )
+    seen = scene.fan.event(scene.room_id, answer.remote_id)
+    assert seen.source["content"]["m.relates_to"]["m.in_reply_to"]["event_id"] == mention_id
+    assert scene.fan.user.user_id in seen.source["content"]["m.mentions"]["user_ids"]
+
+
+def test_a_like_is_a_reaction_and_liking_twice_keeps_one(scene):
+    connector = scene.connector()
+    message = scene.fan.send(scene.room_id, {"msgtype": "m.text", "body": "Love the new blend"})
+    first = connector.like(message, idempotency_key=str(uuid.uuid4()))
+    again = connector.like(message, idempotency_key=str(uuid.uuid4()))  # a new key, same like
+    assert again.remote_id == first.remote_id
+    reaction = scene.fan.event(scene.room_id, first.remote_id)
+    assert isinstance(reaction, nio.ReactionEvent)
+    assert (reaction.reacts_to, reaction.key) == (message, "👍")
+    connector.delete(first, idempotency_key=str(uuid.uuid4()))  # unlike
+    assert "m.relates_to" not in scene.fan.event(scene.room_id, first.remote_id).source["content"]
+
+
+def test_delete_redacts_every_event_of_the_post(scene, tmp_path):
+    connector = scene.connector()
+    ref = connector.publish(
+        OutgoingPost("Oops, wrong price", media=(png_file(tmp_path),)),
+        idempotency_key=str(uuid.uuid4()),
+    )
+    key = str(uuid.uuid4())
+    connector.delete(ref, idempotency_key=key)
+    connector.delete(ref, idempotency_key=key)  # a retried delete is harmless
+    for event_id in ref.extra["event_ids"].split():
+        gone = scene.fan.event(scene.room_id, event_id)
+        assert "body" not in gone.source["content"]
+        assert gone.source["unsigned"]["redacted_because"]["sender"] == scene.brand.user_id
+
+
+def test_the_same_idempotency_key_twice_sends_one_event(scene):
+    connector = scene.connector()
+    key = f"variant-{uuid.uuid4()}"
+    marker = f"Only once {uuid.uuid4().hex[:8]}"
+    first = connector.publish(OutgoingPost(marker), idempotency_key=key)
+    # A worker that died before recording the result retries with the variant's key.
+    second = scene.connector().publish(OutgoingPost(marker), idempotency_key=key)
+    assert second.remote_id == first.remote_id
+    time.sleep(0.2)
+    bodies = [getattr(event, "body", None) for event in scene.fan.latest(scene.room_id)]
+    assert bodies.count(marker) == 1
+
+
+def test_an_event_over_the_size_limit_is_refused_before_sending(scene):
+    connector = scene.connector()
+    big = OutgoingPost("<" * 20_000)  # 20 KB of text, 80 KB once escaped as HTML
+    assert [problem.code for problem in connector.validate(big)] == ["too_long"]
+    with pytest.raises(Rejected):
+        connector.publish(big, idempotency_key=str(uuid.uuid4()))
+
+
+def test_publishing_as_a_reply_to_our_own_post(scene):
+    connector = scene.connector()
+    first = connector.publish(OutgoingPost("Part one"), idempotency_key=str(uuid.uuid4()))
+    follow = connector.publish(
+        OutgoingPost("Part two", reply_to=PublishedRef(first.remote_id, extra=first.extra)),
+        idempotency_key=str(uuid.uuid4()),
+    )
+    seen = scene.fan.event(scene.room_id, follow.remote_id)
+    assert seen.source["content"]["m.relates_to"]["m.in_reply_to"]["event_id"] == first.remote_id
+
+
+def test_a_reply_at_the_counted_limit_fits_in_a_real_event_and_past_it_synapse_refuses(scene):
+    connector = scene.connector()
+    parent = connector.publish(OutgoingPost("Ask us anything"), idempotency_key=str(uuid.uuid4()))
+    # The largest text the rules accept, in the biggest shape we send (a reply with a mention).
+    n = (MAX_CONTENT_BYTES - content_bytes("")) // 2
+    at_limit = "a" * n
+    assert connector.validate(OutgoingPost(at_limit)) == []
+    answer = connector.publish(
+        OutgoingPost(at_limit, reply_to=PublishedRef(parent.remote_id, extra=parent.extra)),
+        idempotency_key=str(uuid.uuid4()),
+    )
+    assert scene.fan.event(scene.room_id, answer.remote_id).body == at_limit
+    # Past 65,536 bytes the homeserver itself refuses, and says why.
+    oversized = {"msgtype": "m.text", "body": "a" * MAX_EVENT_BYTES}
+    with pytest.raises(Rejected, match="M_TOO_LARGE"):
+        connector.api.send(scene.room_id, "m.room.message", uuid.uuid4().hex, oversized)
+
+
+def test_a_sync_token_is_a_cursor_too(scene):
+    connector = scene.connector()
+    next_batch = scene.server.client_api(scene.brand, "GET", "/sync", params={"timeout": "0"})[
+        "next_batch"
+    ]
+    message = scene.fan.send(scene.room_id, {"msgtype": "m.text", "body": "after the sync"})
+    page = connector.fetch_inbox(Cursor(next_batch))
+    assert [item.remote_id for item in page.items] == [message]
