@@ -175,6 +175,9 @@ INVITATION_DAYS = env.int("KALRAV_INVITATION_DAYS", 7, minimum=1, maximum=90)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
 ENCRYPTION_KEYS = env.list("KALRAV_ENCRYPTION_KEYS", [])
+# Channel addresses are typed in by people; private and loopback ones are refused unless the
+# installation's own networks are meant (a PDS or Mastodon instance on the same LAN).
+ALLOW_PRIVATE_ADDRESSES = env.bool("KALRAV_ALLOW_PRIVATE_ADDRESSES", False)
 
 # --- email ----------------------------------------------------------------------------------
 EMAIL_HOST = env.str("KALRAV_EMAIL_HOST", "")

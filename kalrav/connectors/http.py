@@ -49,6 +49,13 @@ MAX_RETRY_AFTER = 86_400.0
 Resolver = Callable[[str, int], Iterable[str]]
 
 
+def private_addresses_allowed() -> bool:
+    """KALRAV_ALLOW_PRIVATE_ADDRESSES: for self-hosters whose PDS or instance is on their own LAN."""
+    from django.conf import settings
+
+    return bool(getattr(settings, "ALLOW_PRIVATE_ADDRESSES", False))
+
+
 def system_resolver(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -244,7 +251,7 @@ class HttpClient:
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         retries: int = 2,
         backoff_base: float = 0.5,
-        allow_private: bool = False,
+        allow_private: bool | None = None,
         resolver: Resolver = system_resolver,
         sleep: Callable[[float], None] = time.sleep,
         follow_redirects: bool = True,
@@ -252,7 +259,7 @@ class HttpClient:
         self._settings = _Settings(
             retries=retries,
             backoff_base=backoff_base,
-            allow_private=allow_private,
+            allow_private=private_addresses_allowed() if allow_private is None else allow_private,
             resolver=resolver,
         )
         self._sleep = sleep
@@ -316,7 +323,7 @@ class AsyncHttpClient:
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         retries: int = 2,
         backoff_base: float = 0.5,
-        allow_private: bool = False,
+        allow_private: bool | None = None,
         resolver: Resolver = system_resolver,
         sleep: Callable[[float], object] = asyncio.sleep,
         follow_redirects: bool = True,
@@ -324,7 +331,7 @@ class AsyncHttpClient:
         self._settings = _Settings(
             retries=retries,
             backoff_base=backoff_base,
-            allow_private=allow_private,
+            allow_private=private_addresses_allowed() if allow_private is None else allow_private,
             resolver=resolver,
         )
         self._sleep = sleep

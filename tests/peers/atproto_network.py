@@ -73,7 +73,7 @@ def running(timeout: float = 120) -> Iterator[AtprotoNetwork]:
         "REDIS_HOST": os.environ.get("KALRAV_PEER_REDIS_HOST", "127.0.0.1:6379"),
         "LOG_ENABLED": "false",
     }
-    log_path = HERE / "net.log"
+    log_path = HERE / f"net-{database}.log"  # one log per run: two networks may run at once
     log = log_path.open("w")
     process = subprocess.Popen(
         ["node", "net.js"],
@@ -108,5 +108,6 @@ def running(timeout: float = 120) -> Iterator[AtprotoNetwork]:
             process.kill()
             process.wait()
         log.close()
+        log_path.unlink(missing_ok=True)
         with psycopg.connect(_postgres_dsn("postgres"), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

@@ -4,22 +4,10 @@ connector's live tests stand on."""
 from __future__ import annotations
 
 import httpx
-import pytest
-
-from conftest import require_service
-from tests.peers import atproto_network
 
 
-@pytest.fixture(scope="session")
-def atproto():
-    try:
-        with atproto_network.running() as network:
-            yield network
-    except atproto_network.PeerUnavailable as problem:
-        require_service(str(problem))
-
-
-def test_accounts_and_posts_on_the_local_network(atproto):
+def test_accounts_and_posts_on_the_local_network(bluesky_network):
+    atproto = bluesky_network
     account = atproto.create_account("kalrav")
     assert account["did"].startswith("did:plc:")
     record = httpx.post(

@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
-import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
 from atproto_client import models
 from PIL import Image
 
-from conftest import require_service
 from kalrav.connectors.base import (
     ConnectorContext,
     ItemKind,
@@ -29,35 +26,9 @@ from kalrav.connectors.errors import AuthExpired, Rejected
 from kalrav.connectors.networks.bluesky.connector import BlueskyConnector
 from kalrav.connectors.networks.bluesky.session import Transport
 from kalrav.connectors.networks.bluesky.tid import tid_for_key
-from tests.peers import atproto_network
 
 pytestmark = pytest.mark.slow
 T = TypeVar("T")
-PORT_VARIABLES = ("PLC_PORT", "PDS_PORT", "BSKY_PORT", "OZONE_PORT")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def bluesky_network() -> Iterator[atproto_network.AtprotoNetwork]:
-    # Ports of our own, so this runs beside another network (another module, another engineer).
-    saved = {name: os.environ.get(name) for name in PORT_VARIABLES}
-    os.environ.update({name: str(_free_port()) for name in PORT_VARIABLES})
-    try:
-        with atproto_network.running() as network:
-            yield network
-    except atproto_network.PeerUnavailable as problem:
-        require_service(str(problem))
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _png() -> bytes:

@@ -30,7 +30,7 @@ DEFAULT_SERVICE = "https://bsky.social"
 class Transport:
     """How the SDK reaches the network. Tests of local servers pass allow_private=True."""
 
-    allow_private: bool = False
+    allow_private: bool = field(default_factory=http.private_addresses_allowed)
     timeout: httpx.Timeout | float = field(default_factory=lambda: http.DEFAULT_TIMEOUT)
     resolver: http.Resolver = http.system_resolver
 

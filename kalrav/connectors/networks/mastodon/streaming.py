@@ -17,7 +17,13 @@ import httpx
 
 from kalrav.connectors.base import IncomingItem, ItemKind
 from kalrav.connectors.errors import Transient
-from kalrav.connectors.http import USER_AGENT, check_url, error_for, system_resolver
+from kalrav.connectors.http import (
+    USER_AGENT,
+    check_url,
+    error_for,
+    private_addresses_allowed,
+    system_resolver,
+)
 from kalrav.connectors.networks.mastodon import mapping
 from kalrav.connectors.networks.mastodon.errors import mapped
 
@@ -77,7 +83,7 @@ async def user_stream(
 ) -> AsyncIterator[IncomingItem]:
     url = f"{base_url}/api/v1/streaming/user"
     resolver = http_options.get("resolver", system_resolver)
-    if not http_options.get("allow_private"):
+    if not http_options.get("allow_private", private_addresses_allowed()):
         await asyncio.to_thread(check_url, url, resolver)
     with mapped():
         me = await asyncio.to_thread(own_account_id)
