@@ -6,6 +6,7 @@ from django.views.static import serve
 from kalrav.accounts.language import set_language
 from kalrav.api import views as api_views
 from kalrav.api.main import api
+from kalrav.channels import oauth_views as channels_oauth
 from kalrav.ops import views as ops_views
 
 handler403 = "kalrav.web.views.error_403"
@@ -29,6 +30,7 @@ urlpatterns = [
         "media/<path:path>",
         login_required(lambda request, path: serve(request, path, str(settings.MEDIA_ROOT))),
     ),
+    path("channels/oauth/callback/", channels_oauth.callback, name="channels-oauth-callback"),
     path("", include("kalrav.channels.urls")),
     path("", include("kalrav.inbox.urls")),
     path("", include("kalrav.workspaces.urls")),

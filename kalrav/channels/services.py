@@ -18,7 +18,14 @@ from django.utils.translation import gettext as _
 from kalrav.channels import credentials as sealed
 from kalrav.channels.models import Channel, ChannelState
 from kalrav.connectors import registry
-from kalrav.connectors.account import AccountInfo, AccountVerifier, CredentialRefresher
+from kalrav.connectors.account import (
+    AccountInfo,
+    AccountVerifier,
+    ConfigReader,
+    Connection,
+    CredentialRefresher,
+    OAuthConnect,
+)
 from kalrav.connectors.base import ConnectorContext, SettingsField
 from kalrav.connectors.errors import AuthExpired, ConnectorError, RateLimited
 from kalrav.workspaces import audit
@@ -112,6 +119,65 @@ def connect_channel(
         },
     )
     _schedule_check(channel)
+    return channel
+
+
+def supports_oauth(network: str) -> bool:
+    return issubclass(connector_class(network), OAuthConnect)
+
+
+def oauth_server_field(network: str) -> SettingsField | None:
+    """The settings field naming the server to sign in on (the first address field), if any."""
+    return next((f for f in connector_class(network).settings_fields if f.kind == "url"), None)
+
+
+def oauth_start(
+    network: str, server_url: str, *, redirect_uri: str, state: str
+) -> tuple[str, dict[str, Any]]:
+    cls = connector_class(network)
+    if not issubclass(cls, OAuthConnect):
+        raise ValidationError({"network": _("This network has no sign-in page; use its token.")})
+    try:
+        URLValidator(schemes=["https", "http"])(server_url)
+    except ValidationError:
+        raise ValidationError(
+            {"server": _("Enter a full address starting with https://")}
+        ) from None
+    return cls.oauth_start(server_url.rstrip("/"), redirect_uri=redirect_uri, state=state)
+
+
+@transaction.atomic
+def connect_oauth_channel(
+    member: Member, actor: Actor, *, network: str, connection: Connection
+) -> Channel:
+    """Store what a completed sign-in gave: the network already vouched for the account."""
+    _require(member, Perm.CHANNELS_MANAGE)
+    channel = Channel(
+        workspace=member.workspace,
+        network=network,
+        name=connection.account.handle
+        or connection.account.display_name
+        or connector_class(network).label,
+        config=dict(connection.config),
+        credentials=sealed.seal(connection.credentials),
+        remote_id=connection.account.remote_id,
+        handle=connection.account.handle,
+        url=connection.account.url,
+        avatar_url=connection.account.avatar_url,
+        state=ChannelState.ACTIVE,
+        last_success_at=timezone.now(),
+        created_by=actor.user,
+    )
+    channel.full_clean()
+    channel.save()
+    visible = {k: [None, v] for k, v in connection.config.items() if isinstance(v, str)}
+    audit.record(
+        member.workspace,
+        actor,
+        "channel.connect",
+        channel,
+        {"network": [None, network], "name": [None, channel.name], **visible},
+    )
     return channel
 
 
@@ -259,10 +325,16 @@ def check_channel(channel_id: int) -> None:
         return
     try:
         account = connector.verify()
+        extra = dict(connector.read_config()) if isinstance(connector, ConfigReader) else {}
     except ConnectorError as error:
         record_failure(channel_id, error)
-    else:
-        record_success(channel_id, account)
+        return
+    if extra:
+        with transaction.atomic():
+            locked = Channel.objects.select_for_update().get(pk=channel_id)
+            locked.config = {**locked.config, **extra}
+            locked.save(update_fields=["config"])
+    record_success(channel_id, account)
 
 
 def renew_credentials(channel_id: int) -> None:

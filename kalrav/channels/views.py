@@ -56,7 +56,16 @@ def connect(request: HttpRequest, network: str) -> HttpResponse:
                 _("%(name)s is connected. Kalrav is checking it now.") % {"name": channel.name},
             )
             return redirect("channels:detail", ws=member.workspace.slug, channel_id=channel.pk)
-    context = {"form": form, "network_label": cls.label, "section": "channels"}
+    server_field = (
+        services.oauth_server_field(network) if services.supports_oauth(network) else None
+    )
+    context = {
+        "form": form,
+        "network_label": cls.label,
+        "section": "channels",
+        "network": network,
+        "server_field": server_field,
+    }
     return render(request, "channels/connect.html", context, status=400 if form.errors else 200)
 
 

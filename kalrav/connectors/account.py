@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from kalrav.connectors.base import Author
 
@@ -32,3 +32,36 @@ class AccountVerifier(Protocol):
 @runtime_checkable
 class CredentialRefresher(Protocol):
     def refresh(self) -> RenewedCredentials: ...
+
+
+@runtime_checkable
+class ConfigReader(Protocol):
+    """Settings the network itself decides (an instance's limits), read when a channel is checked
+    and kept in the channel's config for the rules."""
+
+    def read_config(self) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Connection:
+    """What an OAuth sign-in yields: `config` kept in the clear, `credentials` encrypted."""
+
+    config: Mapping[str, Any]
+    credentials: Mapping[str, str] = field(repr=False)
+    account: Author
+
+
+@runtime_checkable
+class OAuthConnect(Protocol):
+    """Connecting by signing in on the network's own page instead of pasting a token.
+
+    `oauth_start` returns the page to send the person to and what must be kept (in their session)
+    until they come back; `oauth_finish` turns the code they bring back into a connection."""
+
+    @classmethod
+    def oauth_start(
+        cls, server_url: str, *, redirect_uri: str, state: str
+    ) -> tuple[str, dict[str, Any]]: ...
+
+    @classmethod
+    def oauth_finish(cls, kept: dict[str, Any], code: str) -> Connection: ...

@@ -41,7 +41,7 @@ from kalrav.connectors.base import (
     Streamer,
 )
 from kalrav.connectors.errors import Rejected, Transient
-from kalrav.connectors.networks.mastodon import mapping, streaming
+from kalrav.connectors.networks.mastodon import mapping, oauth, streaming
 from kalrav.connectors.networks.mastodon.client import api, fetch_instance, new_http
 from kalrav.connectors.networks.mastodon.errors import mapped
 from kalrav.connectors.networks.mastodon.rules import RULES, measure, rules_for_instance
@@ -116,6 +116,23 @@ class MastodonConnector:
         self.http.close()
 
     # --- Account -------------------------------------------------------------------------------
+
+    @classmethod
+    def oauth_start(
+        cls, server_url: str, *, redirect_uri: str, state: str
+    ) -> tuple[str, dict[str, Any]]:
+        app = oauth.register_app(server_url, redirect_uri=redirect_uri)
+        kept = {
+            "instance_url": app.instance_url,
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+            "redirect_uri": app.redirect_uri,
+        }
+        return oauth.authorization_url(app, state=state), kept
+
+    @classmethod
+    def oauth_finish(cls, kept: dict[str, Any], code: str) -> oauth.Connection:
+        return oauth.exchange_code(oauth.RegisteredApp(**kept), code)
 
     def verify(self) -> AccountInfo:
         with mapped():

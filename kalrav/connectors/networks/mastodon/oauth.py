@@ -17,7 +17,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from mastodon import Mastodon
 
-from kalrav.connectors.account import AccountInfo
+from kalrav.connectors import account
 from kalrav.connectors.errors import Rejected
 from kalrav.connectors.http import HttpClient
 from kalrav.connectors.networks.mastodon import mapping
@@ -39,14 +39,9 @@ class RegisteredApp:
     scopes: tuple[str, ...] = SCOPES
 
 
-@dataclass(frozen=True)
-class Connection:
-    """What a connected channel stores: `config` (instance_url and the instance's limits for the
-    rules) in the clear, `credentials` encrypted."""
-
-    config: Mapping[str, Any]
-    credentials: Mapping[str, str] = field(repr=False)
-    account: AccountInfo
+# What a connected channel stores: `config` (instance_url and the instance's limits for the rules)
+# in the clear, `credentials` encrypted.
+Connection = account.Connection
 
 
 def _normalised(instance_url: str) -> str:
