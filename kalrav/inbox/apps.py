@@ -6,3 +6,8 @@ class InboxConfig(AppConfig):
     name = "kalrav.inbox"
     label = "inbox"
     verbose_name = _("Inbox")
+
+    def ready(self) -> None:
+        from kalrav import streams
+
+        streams.register("inbox", "kalrav.inbox.streams.run")
