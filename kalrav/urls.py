@@ -7,6 +7,7 @@ from kalrav.accounts.language import set_language
 from kalrav.api import views as api_views
 from kalrav.api.main import api
 from kalrav.channels import oauth_views as channels_oauth
+from kalrav.inbox import webhooks as inbox_webhooks
 from kalrav.ops import views as ops_views
 
 handler403 = "kalrav.web.views.error_403"
@@ -31,6 +32,7 @@ urlpatterns = [
         login_required(lambda request, path: serve(request, path, str(settings.MEDIA_ROOT))),
     ),
     path("channels/oauth/callback/", channels_oauth.callback, name="channels-oauth-callback"),
+    path("hooks/channels/<int:channel_id>/", inbox_webhooks.receive, name="channel-webhook"),
     path("", include("kalrav.channels.urls")),
     path("", include("kalrav.inbox.urls")),
     path("", include("kalrav.workspaces.urls")),

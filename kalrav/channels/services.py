@@ -326,6 +326,7 @@ def check_channel(channel_id: int) -> None:
     try:
         account = connector.verify()
         extra = dict(connector.read_config()) if isinstance(connector, ConfigReader) else {}
+        _use_webhook(channel, connector)
     except ConnectorError as error:
         record_failure(channel_id, error)
         return
@@ -335,6 +336,20 @@ def check_channel(channel_id: int) -> None:
             locked.config = {**locked.config, **extra}
             locked.save(update_fields=["config"])
     record_success(channel_id, account)
+
+
+def _use_webhook(channel: Channel, connector: Any) -> None:
+    """Networks that push (Telegram) deliver to Kalrav when it has a public HTTPS address;
+    otherwise polling fetches the same items."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from kalrav.connectors.webhooks import WebhookReceiver
+
+    if isinstance(connector, WebhookReceiver) and settings.BASE_URL.startswith("https://"):
+        connector.set_webhook(
+            settings.BASE_URL + reverse("channel-webhook", kwargs={"channel_id": channel.pk})
+        )
 
 
 def renew_credentials(channel_id: int) -> None:

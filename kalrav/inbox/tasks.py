@@ -22,3 +22,11 @@ def poll_all_channels() -> None:
         state__in=[ChannelState.ACTIVE, ChannelState.RATE_LIMITED]
     ).values_list("pk", flat=True):
         poll_channel(channel_id)
+
+
+@db_task(retries=3, retry_delay=10)
+def ingest_delivered(channel_id: int, items: list) -> int:
+    from kalrav.inbox.ingest import ingest
+
+    channel = Channel.objects.filter(pk=channel_id).first()
+    return len(ingest(channel, items, via="webhook")) if channel else 0
