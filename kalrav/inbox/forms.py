@@ -25,6 +25,11 @@ class InboxFilterForm(forms.Form):
     assignee = forms.ChoiceField(label=_("Assigned to"), required=False)
     channel = forms.ChoiceField(label=_("Channel"), required=False)
     sentiment = forms.ChoiceField(label=_("Sentiment"), required=False, choices=SENTIMENTS)
+    sort = forms.ChoiceField(
+        label=_("Order"),
+        required=False,
+        choices=[("", _("Priority, then newest")), ("due", _("Time left to answer"))],
+    )
 
     def __init__(self, *args, channels, **kwargs):
         super().__init__(*args, **kwargs)
@@ -63,3 +68,75 @@ class SavedReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Variables: {first_name}, {name}, {handle}, {ticket}."),
     )
+
+
+class InboxSettingsForm(forms.Form):
+    first_response_minutes = forms.IntegerField(
+        label=_("First response target (minutes)"), min_value=1, max_value=7 * 24 * 60
+    )
+    business_hours = forms.CharField(
+        label=_("Business hours"),
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 7, "placeholder": "mon 09:00-18:00\ntue 09:00-13:00, 14:00-18:00"}
+        ),
+        help_text=_(
+            "One line per day: mon … sun, then one or more opening times. Empty: targets count every minute."
+        ),
+    )
+    holidays = forms.CharField(
+        label=_("Holidays"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "2026-12-25"}),
+        help_text=_("One date per line (YYYY-MM-DD); targets do not count these days."),
+    )
+
+    def clean_business_hours(self) -> dict:
+        from datetime import time
+
+        from kalrav.inbox.sla import DAYS
+
+        hours: dict[str, list[list[str]]] = {}
+        for number, line in enumerate(self.cleaned_data["business_hours"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            day, _sep, rest = line.strip().partition(" ")
+            day = day.lower()[:3]
+            if day not in DAYS or not rest.strip():
+                raise forms.ValidationError(
+                    _("Line %(n)d: start with a day (mon … sun), then times such as 09:00-18:00.")
+                    % {"n": number}
+                )
+            windows = []
+            for chunk in rest.split(","):
+                start, _dash, end = chunk.strip().partition("-")
+                try:
+                    opens, closes = (
+                        time.fromisoformat(start.strip()),
+                        time.fromisoformat(end.strip()),
+                    )
+                except ValueError:
+                    raise forms.ValidationError(
+                        _("Line %(n)d: write times as 09:00-18:00.") % {"n": number}
+                    ) from None
+                if closes != time(0) and closes <= opens:
+                    raise forms.ValidationError(
+                        _("Line %(n)d: a window must close after it opens.") % {"n": number}
+                    )
+                windows.append([opens.strftime("%H:%M"), closes.strftime("%H:%M")])
+            hours.setdefault(day, []).extend(windows)
+        return hours
+
+    def clean_holidays(self) -> list[str]:
+        from datetime import date
+
+        days = []
+        for number, line in enumerate(self.cleaned_data["holidays"].splitlines(), start=1):
+            if line.strip():
+                try:
+                    days.append(date.fromisoformat(line.strip()).isoformat())
+                except ValueError:
+                    raise forms.ValidationError(
+                        _("Line %(n)d: write a date as 2026-12-25.") % {"n": number}
+                    ) from None
+        return sorted(set(days))

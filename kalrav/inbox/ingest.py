@@ -4,13 +4,15 @@ with language and sentiment. The same item from a stream, a webhook and a poll s
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kalrav.channels.models import Channel
 from kalrav.connectors.base import IncomingItem, ItemKind
-from kalrav.inbox.models import Conversation, ConversationState, Message, Priority
+from kalrav.inbox import sla
+from kalrav.inbox.models import Conversation, ConversationState, InboxSettings, Message, Priority
 from kalrav.nlp.services import classify_batch
 
 
@@ -42,6 +44,13 @@ def ingest(channel: Channel, items: Sequence[IncomingItem], *, via: str) -> list
     return created
 
 
+def _due(channel: Channel, received: datetime) -> datetime:
+    settings, _created = InboxSettings.objects.select_related("workspace").get_or_create(
+        workspace_id=channel.workspace_id
+    )
+    return sla.deadline(received, settings.first_response_minutes, settings.calendar())
+
+
 def _store(channel: Channel, item: IncomingItem, found, via: str) -> Message:
     key = _thread_key(item)
     conversation, made = Conversation.objects.select_for_update().get_or_create(
@@ -63,6 +72,9 @@ def _store(channel: Channel, item: IncomingItem, found, via: str) -> Message:
             "priority": Priority.HIGH if found.sentiment == "negative" else Priority.NORMAL,
         },
     )
+    if made:
+        conversation.first_response_due = _due(channel, conversation.received_at)
+        conversation.save(update_fields=["first_response_due"])
     message = Message.objects.create(
         conversation=conversation,
         channel=channel,

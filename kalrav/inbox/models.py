@@ -9,6 +9,31 @@ from kalrav.channels.models import Channel
 from kalrav.workspaces.models import Workspace
 
 
+class InboxSettings(models.Model):
+    """The workspace's response-time target and business hours (empty hours: always open)."""
+
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, related_name="inbox_settings"
+    )
+    first_response_minutes = models.PositiveIntegerField(
+        _("first response target (minutes)"), default=15
+    )
+    business_hours = models.JSONField(
+        default=dict, blank=True, help_text='{"mon": [["09:00", "18:00"]], ...}'
+    )
+    holidays = models.JSONField(default=list, blank=True, help_text='["2026-12-25", ...]')
+
+    def __str__(self) -> str:
+        return f"Inbox settings of {self.workspace}"
+
+    def calendar(self):
+        from kalrav.inbox.sla import BusinessCalendar
+
+        return BusinessCalendar.from_settings(
+            self.workspace.time_zone, self.business_hours, self.holidays
+        )
+
+
 class Team(models.Model):
     """A department a conversation can be handed to: support, sales, billing, PR…"""
 
@@ -77,6 +102,9 @@ class Conversation(models.Model):
     sentiment_score = models.FloatField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
     first_response_at = models.DateTimeField(null=True, blank=True)
+    first_response_due = models.DateTimeField(
+        null=True, blank=True, help_text="target, in business hours"
+    )
     resolved_at = models.DateTimeField(null=True, blank=True)
     last_message_at = models.DateTimeField(default=timezone.now)
     unread = models.BooleanField(default=True)

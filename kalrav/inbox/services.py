@@ -18,6 +18,7 @@ from kalrav.channels import services as channels
 from kalrav.channels.models import Channel
 from kalrav.connectors.base import Author, Cursor, InboxReader, IncomingItem, ItemKind, OutgoingPost
 from kalrav.connectors.errors import ConnectorError
+from kalrav.inbox import sla
 from kalrav.inbox.ingest import ingest
 from kalrav.inbox.models import (
     Conversation,
@@ -25,6 +26,7 @@ from kalrav.inbox.models import (
     Delivery,
     Direction,
     InboxCursor,
+    InboxSettings,
     Message,
     Note,
     SavedReply,
@@ -73,6 +75,16 @@ def assign(
     ):
         raise ValidationError({"team": _("Choose a team of this workspace.")})
     before = {"assignee": conversation.assignee_id, "team": conversation.team_id}
+    if (
+        team_id is not None
+        and team_id != conversation.team_id
+        and conversation.first_response_at is None
+    ):
+        team = Team.objects.get(pk=team_id)
+        settings, _created = InboxSettings.objects.get_or_create(workspace_id=member.workspace_id)
+        conversation.first_response_due = sla.deadline(
+            conversation.received_at, team.first_response_minutes, settings.calendar()
+        )
     conversation.assignee_id, conversation.team_id = assignee_id, team_id
     if conversation.state == ConversationState.NEW:
         conversation.state = ConversationState.OPEN
@@ -302,3 +314,30 @@ def delete_reply_template(member: Member, actor: Actor, reply_id: int) -> None:
         member.workspace, actor, "savedreply.delete", saved, {"title": [saved.title, None]}
     )
     saved.delete()
+
+
+@transaction.atomic
+def update_settings(
+    member: Member,
+    actor: Actor,
+    *,
+    first_response_minutes: int,
+    business_hours: dict,
+    holidays: list[str],
+) -> InboxSettings:
+    _require(member, Perm.WORKSPACE_EDIT)
+    settings, _created = InboxSettings.objects.select_for_update().get_or_create(
+        workspace_id=member.workspace_id
+    )
+    fields = ("first_response_minutes", "business_hours", "holidays")
+    before = audit.snapshot(settings, fields)
+    settings.first_response_minutes, settings.business_hours, settings.holidays = (
+        first_response_minutes,
+        business_hours,
+        holidays,
+    )
+    settings.save()
+    changes = audit.diff(before, audit.snapshot(settings, fields))
+    if changes:
+        audit.record(member.workspace, actor, "inbox.settings", settings, changes)
+    return settings

@@ -7,6 +7,7 @@ app_name = "inbox"
 urlpatterns = [
     path("w/<slug:ws>/inbox/", views.inbox, name="list"),
     path("w/<slug:ws>/inbox/saved-replies/", views.saved_replies, name="saved-replies"),
+    path("w/<slug:ws>/inbox/settings/", views.inbox_settings, name="settings"),
     path(
         "w/<slug:ws>/inbox/saved-replies/<int:reply_id>/delete/",
         views.saved_reply_delete,

@@ -3,16 +3,23 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kalrav.channels.models import Channel
 from kalrav.inbox import services
-from kalrav.inbox.forms import InboxFilterForm, NoteForm, ReplyForm, SavedReplyForm
-from kalrav.inbox.models import Conversation, ConversationState, SavedReply, Team
+from kalrav.inbox.forms import (
+    InboxFilterForm,
+    InboxSettingsForm,
+    NoteForm,
+    ReplyForm,
+    SavedReplyForm,
+)
+from kalrav.inbox.models import Conversation, ConversationState, InboxSettings, SavedReply, Team
 from kalrav.workspaces.access import workspace_view
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import Member
@@ -47,6 +54,8 @@ def _filtered(member: Member, form: InboxFilterForm):
             | Q(author_name__icontains=q)
         ).distinct()
     # Negative and urgent first: a complaint left waiting costs the most.
+    if data.get("sort") == "due":
+        return conversations.order_by(F("first_response_due").asc(nulls_last=True), "-priority")
     return conversations.order_by("-priority", "-last_message_at")
 
 
@@ -65,6 +74,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "unread": unread,
         "has_channels": channels.exists(),
         "nav": "inbox",
+        "now": timezone.now(),
     }
     template = "inbox/_rows.html" if request.htmx else "inbox/inbox.html"  # type: ignore[attr-defined]
     return render(request, template, context)
@@ -201,6 +211,32 @@ def saved_reply_text(request: HttpRequest, conversation_id: int) -> HttpResponse
         text = services.fill_saved_reply(saved, found, ticket=request.GET.get("ticket", ""))
     return render(
         request, "inbox/_reply_field.html", {"reply_form": ReplyForm(initial={"text": text})}
+    )
+
+
+@workspace_view(Perm.WORKSPACE_EDIT)
+def inbox_settings(request: HttpRequest) -> HttpResponse:
+    member: Member = request.member  # type: ignore[attr-defined]
+    current, _created = InboxSettings.objects.get_or_create(workspace=member.workspace)
+    hours = "\n".join(
+        f"{day} " + ", ".join(f"{a}-{b}" for a, b in windows)
+        for day, windows in current.business_hours.items()
+    )
+    initial = {
+        "first_response_minutes": current.first_response_minutes,
+        "business_hours": hours,
+        "holidays": "\n".join(current.holidays),
+    }
+    form = InboxSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.update_settings(member, Actor(user=request.user), **form.cleaned_data)
+        messages.success(request, _("Response-time targets saved. New conversations use them."))
+        return redirect("inbox:settings", ws=member.workspace.slug)
+    return render(
+        request,
+        "inbox/settings.html",
+        {"form": form, "nav": "inbox"},
+        status=400 if form.errors else 200,
     )
 
 

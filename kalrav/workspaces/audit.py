@@ -34,6 +34,7 @@ ACTION_LABELS = {
     "conversation.reply": _("replied to a conversation"),
     "conversation.note": _("wrote an internal note"),
     "savedreply.save": _("saved a reply template"),
+    "inbox.settings": _("changed the response-time targets"),
     "savedreply.delete": _("deleted a reply template"),
     "publishing.settings": _("changed the publishing settings"),
     "post.create": _("wrote a post"),

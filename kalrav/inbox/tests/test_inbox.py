@@ -251,3 +251,26 @@ def test_choosing_a_saved_reply_fills_the_box(client, channel, members, workspac
     url = f"/w/{workspace.slug}/inbox/{conversation.pk}/saved-reply/"
     assert "Hello Asha!" in client.get(url, {"saved": saved.pk}).content.decode()
     assert client.get(url, {"saved": "999999"}).status_code == 404
+
+
+def test_targets_in_business_hours_show_in_the_inbox(client, channel, members, workspace):
+    client.force_login(members["manager"].user)
+    response = client.post(
+        f"/w/{workspace.slug}/inbox/settings/",
+        {"first_response_minutes": "30", "business_hours": "mon 09:00-18:00\ntue 09:00-13:00, 14:00-18:00", "holidays": "2026-12-25"},
+    )
+    assert response.status_code == 302
+    from kalrav.inbox.models import InboxSettings
+
+    saved = InboxSettings.objects.get(workspace=workspace)
+    assert saved.business_hours == {"mon": [["09:00", "18:00"]], "tue": [["09:00", "13:00"], ["14:00", "18:00"]]}
+    assert saved.holidays == ["2026-12-25"]
+    bad = client.post(f"/w/{workspace.slug}/inbox/settings/", {"first_response_minutes": "30", "business_hours": "someday 9-5", "holidays": ""})
+    assert bad.status_code == 400
+    assert "Line 1" in bad.content.decode()
+    ingest(channel, [item("q1", "Hello?", kind=ItemKind.MENTION)], via="poll")
+    conversation = Conversation.objects.get()
+    assert conversation.first_response_due is not None
+    assert conversation.first_response_due > conversation.received_at
+    page = client.get(f"/w/{workspace.slug}/inbox/?sort=due").content.decode()
+    assert "answer within" in page or "late by" in page
