@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "kalrav.ops",
     "kalrav.connectors",
     "kalrav.channels",
+    "kalrav.publishing",
     "kalrav.inbox",
     "kalrav.nlp",
 ]

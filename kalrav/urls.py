@@ -35,6 +35,7 @@ urlpatterns = [
     path("hooks/channels/<int:channel_id>/", inbox_webhooks.receive, name="channel-webhook"),
     path("", include("kalrav.channels.urls")),
     path("", include("kalrav.inbox.urls")),
+    path("", include("kalrav.publishing.urls")),
     path("", include("kalrav.workspaces.urls")),
     path("", include("kalrav.web.urls")),
 ]

@@ -84,6 +84,42 @@ def _saved_reply(members, caller, workspace):
     }
 
 
+def _post(members, caller, workspace):
+    """A post with one variant waiting for approval, valid for its network, planned for later."""
+    from datetime import UTC, datetime
+
+    from kalrav.publishing import services as publishing
+
+    owner = members["owner"]
+    channel_id = _channel(members, caller, workspace)["channel_id"]
+    post = publishing.create_post(
+        owner, Actor(user=owner.user), title="Tea", text="Fresh tea", channel_ids=[channel_id]
+    )
+    variant = post.variants.get()
+    publishing.plan_variant(
+        owner, Actor(user=owner.user), variant.pk, datetime(2099, 1, 1, tzinfo=UTC)
+    )
+    publishing.submit_for_approval(owner, Actor(user=owner.user), variant.pk)
+    return {"post_id": post.pk, "variant_id": variant.pk}
+
+
+def _variant(members, caller, workspace):
+    return {"variant_id": _post(members, caller, workspace)["variant_id"]}
+
+
+def _post_only(members, caller, workspace):
+    return {"post_id": _post(members, caller, workspace)["post_id"]}
+
+
+def _asset(members, caller, workspace):
+    from kalrav.publishing.models import MediaAsset
+
+    asset = MediaAsset.objects.create(
+        workspace=workspace, file="publishing/x.png", kind="image", mime_type="image/png", size=1
+    )
+    return {"asset_id": asset.pk}
+
+
 BLUESKY = {
     "service_url": "https://pds.example.test",
     "handle": "brand.example.test",
@@ -140,11 +176,52 @@ HTML_CASES = [
         lambda m, c, w: {"network": "bluesky"},
         BLUESKY,
     ),
+    Case(
+        "channels:oauth-start",
+        "POST",
+        Perm.CHANNELS_MANAGE,
+        lambda m, c, w: {"network": "mastodon"},
+        {"server": ""},
+    ),
     Case("channels:detail", "GET", Perm.CHANNELS_VIEW, _channel),
     Case("channels:detail", "POST", Perm.CHANNELS_MANAGE, _channel, BLUESKY),
     Case("channels:pause", "POST", Perm.CHANNELS_MANAGE, _channel),
     Case("channels:resume", "POST", Perm.CHANNELS_MANAGE, _channel),
     Case("channels:remove", "POST", Perm.CHANNELS_MANAGE, _channel),
+    Case("publishing:calendar", "GET", Perm.CONTENT_VIEW),
+    Case("publishing:move", "POST", Perm.CONTENT_EDIT, _variant, {"day": "2099-01-05"}),
+    Case("publishing:export-csv", "GET", Perm.CONTENT_VIEW),
+    Case("publishing:export-ics", "GET", Perm.CONTENT_VIEW),
+    Case("publishing:import", "GET", Perm.CONTENT_EDIT),
+    Case("publishing:settings", "GET", Perm.CONTENT_VIEW),
+    Case(
+        "publishing:settings",
+        "POST",
+        Perm.WORKSPACE_EDIT,
+        data={"require_approval": "on", "reapprove_after_edit": "on"},
+    ),
+    Case("publishing:compose", "GET", Perm.CONTENT_EDIT),
+    Case("publishing:compose", "POST", Perm.CONTENT_EDIT, data={"title": "Tea", "text": "Hi"}),
+    Case("publishing:check", "POST", Perm.CONTENT_EDIT, _channel, {"text": "Hi"}),
+    Case("publishing:post", "GET", Perm.CONTENT_VIEW, _post_only),
+    Case("publishing:post", "POST", Perm.CONTENT_EDIT, _post_only, {"title": "T", "text": "x"}),
+    Case("publishing:post-schedule", "POST", Perm.CONTENT_EDIT, _post_only),
+    Case("publishing:post-submit", "POST", Perm.CONTENT_EDIT, _post_only),
+    Case("publishing:post-delete", "POST", Perm.CONTENT_EDIT, _post_only),
+    Case("publishing:variant-submit", "POST", Perm.CONTENT_EDIT, _variant),
+    Case("publishing:variant-approve", "POST", Perm.CONTENT_APPROVE, _variant),
+    Case("publishing:variant-changes", "POST", Perm.CONTENT_APPROVE, _variant, {"comment": "No"}),
+    Case(
+        "publishing:variant-schedule",
+        "POST",
+        Perm.CONTENT_EDIT,
+        _variant,
+        {"scheduled_at": "2099-01-02T09:30"},
+    ),
+    Case("publishing:variant-unschedule", "POST", Perm.CONTENT_EDIT, _variant),
+    Case("publishing:media", "GET", Perm.CONTENT_VIEW),
+    Case("publishing:media-update", "POST", Perm.CONTENT_EDIT, _asset, {"alt_text": "Tea"}),
+    Case("publishing:media-delete", "POST", Perm.CONTENT_EDIT, _asset),
     Case("inbox:list", "GET", Perm.INBOX_VIEW),
     Case("inbox:conversation", "GET", Perm.INBOX_VIEW, _conversation),
     Case("inbox:assign", "POST", Perm.INBOX_REPLY, _conversation, {"assignee": ""}),
@@ -154,6 +231,13 @@ HTML_CASES = [
     Case("inbox:reply", "POST", Perm.INBOX_REPLY, _conversation, {"text": "Thanks!"}),
     Case("inbox:saved-reply-text", "GET", Perm.INBOX_VIEW, _conversation),
     Case("inbox:saved-replies", "GET", Perm.INBOX_VIEW),
+    Case("inbox:settings", "GET", Perm.WORKSPACE_EDIT),
+    Case(
+        "inbox:settings",
+        "POST",
+        Perm.WORKSPACE_EDIT,
+        data={"first_response_minutes": "20", "business_hours": "", "holidays": ""},
+    ),
     Case(
         "inbox:saved-replies",
         "POST",
@@ -214,6 +298,18 @@ BODIES = {
     ("patch", "/api/v1/workspaces/{ws}/brand"): {"mission": "Tea for all"},
     ("post", "/api/v1/workspaces/{ws}/tokens"): {"name": "script", "role": "CALLER"},
     ("post", "/api/v1/workspaces/{ws}/channels"): {"network": "bluesky", "settings": BLUESKY},
+    ("post", "/api/v1/workspaces/{ws}/posts"): {"title": "Tea", "text": "Fresh tea"},
+    ("patch", "/api/v1/workspaces/{ws}/posts/{post_id}"): {"title": "Green tea"},
+    ("patch", "/api/v1/workspaces/{ws}/variants/{variant_id}"): {"text": "Green tea"},
+    ("post", "/api/v1/workspaces/{ws}/variants/{variant_id}/request-changes"): {"comment": "No"},
+    ("post", "/api/v1/workspaces/{ws}/variants/{variant_id}/schedule"): {
+        "scheduled_at": "2099-01-02T09:30:00+05:30"
+    },
+    ("post", "/api/v1/workspaces/{ws}/variants/{variant_id}/move"): {"date": "2099-01-05"},
+    ("post", "/api/v1/workspaces/{ws}/media"): {
+        "filename": "dot.png",
+        "content_base64": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+    },
 }
 
 
@@ -249,6 +345,7 @@ def test_api_operation(method, path, perm, caller, client, workspace, members, o
         "invitation_id": _invitation(members, caller, workspace)["invitation_id"],
         "token_id": _own_token(members, caller, workspace)["token_id"] if caller in members else 0,
         "channel_id": _channel(members, caller, workspace)["channel_id"],
+        **_post(members, caller, workspace),
     }
     url = path.format(**{k: v for k, v in ids.items() if "{" + k + "}" in path})
     headers = {}

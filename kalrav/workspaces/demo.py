@@ -93,6 +93,8 @@ def load() -> tuple[User, list[Workspace]]:
         Member.objects.get_or_create(workspace=tea, user=user, defaults={"role": role})
     # Imported here: the inbox builds on workspaces, not the reverse.
     from kalrav.inbox import demo as inbox_demo
+    from kalrav.publishing.demo import load_demo_posts
 
     inbox_demo.load(tea)
+    load_demo_posts(tea.slug)
     return demo, [tea, travel]

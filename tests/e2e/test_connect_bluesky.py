@@ -12,7 +12,9 @@ from kalrav.channels.models import Channel, ChannelState
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-def test_connect_a_bluesky_channel_through_the_ui(page, live_server, members, workspace, bluesky_network, settings):
+def test_connect_a_bluesky_channel_through_the_ui(
+    page, live_server, members, workspace, bluesky_network, settings
+):
     settings.ALLOW_PRIVATE_ADDRESSES = True  # the PDS runs on this machine's loopback
     account = bluesky_network.create_account("brand")
     page.goto(f"{live_server.url}/accounts/signin/")

@@ -257,15 +257,25 @@ def test_targets_in_business_hours_show_in_the_inbox(client, channel, members, w
     client.force_login(members["manager"].user)
     response = client.post(
         f"/w/{workspace.slug}/inbox/settings/",
-        {"first_response_minutes": "30", "business_hours": "mon 09:00-18:00\ntue 09:00-13:00, 14:00-18:00", "holidays": "2026-12-25"},
+        {
+            "first_response_minutes": "30",
+            "business_hours": "mon 09:00-18:00\ntue 09:00-13:00, 14:00-18:00",
+            "holidays": "2026-12-25",
+        },
     )
     assert response.status_code == 302
     from kalrav.inbox.models import InboxSettings
 
     saved = InboxSettings.objects.get(workspace=workspace)
-    assert saved.business_hours == {"mon": [["09:00", "18:00"]], "tue": [["09:00", "13:00"], ["14:00", "18:00"]]}
+    assert saved.business_hours == {
+        "mon": [["09:00", "18:00"]],
+        "tue": [["09:00", "13:00"], ["14:00", "18:00"]],
+    }
     assert saved.holidays == ["2026-12-25"]
-    bad = client.post(f"/w/{workspace.slug}/inbox/settings/", {"first_response_minutes": "30", "business_hours": "someday 9-5", "holidays": ""})
+    bad = client.post(
+        f"/w/{workspace.slug}/inbox/settings/",
+        {"first_response_minutes": "30", "business_hours": "someday 9-5", "holidays": ""},
+    )
     assert bad.status_code == 400
     assert "Line 1" in bad.content.decode()
     ingest(channel, [item("q1", "Hello?", kind=ItemKind.MENTION)], via="poll")

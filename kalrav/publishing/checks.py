@@ -1,0 +1,124 @@
+"""Checking a variant before it goes out: the network's own rules from its connector, then the brand's
+rules from the brand profile. One function serves the composer's live check, the services (nothing is
+scheduled with a problem) and the API."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import regex
+from django.utils.translation import gettext as _
+
+from kalrav.connectors import registry
+from kalrav.connectors import rules as text_rules
+from kalrav.connectors.base import NetworkRules
+from kalrav.connectors.rules import Problem
+from kalrav.workspaces.models import BrandProfile
+
+
+@dataclass(frozen=True)
+class VariantCheck:
+    network: str
+    network_label: str
+    length: int
+    limit: int
+    unit: str
+    problems: tuple[Problem, ...]
+    warnings: tuple[Problem, ...] = ()
+    notes: str = ""
+    overflow_at: int | None = None
+    links_counted_as: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+def rules_for(network: str) -> tuple[NetworkRules | None, str]:
+    try:
+        cls = registry.get(network)
+    except registry.UnknownNetwork:
+        return None, network
+    return cls.rules, str(cls.label)
+
+
+def _word_pattern(word: str) -> regex.Pattern:
+    # "Word" boundaries that hold in Bengali, Devanagari and Gujarati too, where vowel signs are
+    # marks (\p{M}) rather than letters and \b would split a word in the middle.
+    return regex.compile(
+        r"(?<![\p{L}\p{M}\p{N}_])" + regex.escape(word) + r"(?![\p{L}\p{M}\p{N}_])",
+        regex.IGNORECASE | regex.V1,
+    )
+
+
+def brand_problems(text: str, brand: BrandProfile | None) -> list[Problem]:
+    if brand is None:
+        return []
+    found: list[Problem] = []
+    for word in brand.banned_words:
+        for match in _word_pattern(word).finditer(text):
+            found.append(
+                Problem(
+                    "banned_word",
+                    _("“%(word)s” is on the brand's banned list.") % {"word": match.group()},
+                    match.start(),
+                    match.end(),
+                )
+            )
+    for tag in brand.required_hashtags:
+        if not _word_pattern(tag).search(text):
+            found.append(
+                Problem(
+                    "missing_hashtag",
+                    _("The brand asks for %(tag)s in every post.") % {"tag": tag},
+                )
+            )
+    return found
+
+
+def _media_warnings(media: Sequence, rules: NetworkRules) -> list[Problem]:
+    if not rules.media.alt_text:
+        return []
+    return [
+        Problem(
+            "alt_text_missing",
+            _("Describe this image or video for people who cannot see it (alternative text)."),
+            target=f"media[{index}]",
+        )
+        for index, item in enumerate(media)
+        if not item.alt_text.strip()
+    ]
+
+
+def check_variant(
+    text: str, network: str, media: Sequence = (), brand: BrandProfile | None = None
+) -> VariantCheck:
+    """`media` holds MediaAssets (or MediaItems) in the order they will be attached."""
+    items = [m.as_item() if hasattr(m, "as_item") else m for m in media]
+    rules, label = rules_for(network)
+    notes = (brand.network_notes or {}).get(network, "") if brand else ""
+    if rules is None:
+        problem = Problem(
+            "unknown_network",
+            _("Kalrav no longer knows the network %(network)s; this variant cannot be sent.")
+            % {"network": network},
+        )
+        return VariantCheck(network, label, 0, 0, "", (problem,), notes=notes)
+    report = text_rules.check(text, rules, items)
+    measured = rules.measure(text, report.limit)
+    problems = [*report.problems, *brand_problems(text, brand)]
+    problems.sort(key=lambda p: (p.start is None, p.start or 0))
+    return VariantCheck(
+        network=network,
+        network_label=label,
+        length=report.length,
+        limit=report.limit,
+        unit=str(rules.unit.label),
+        problems=tuple(problems),
+        warnings=tuple(_media_warnings(items, rules)),
+        notes=notes,
+        overflow_at=measured.overflow_at,
+        links_counted_as=rules.links.counted_as,
+    )

@@ -1,0 +1,238 @@
+"""A month of sample posts for the demo workspace, in the languages its customers speak, so the
+calendar, the approvals and the composer have something true-looking to show. `kalrav demo` calls
+`load_demo_posts()` after the workspaces' demo data exists; running it again adds nothing."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from kalrav.channels.models import Channel, ChannelState
+from kalrav.publishing import services
+from kalrav.publishing.models import Post
+from kalrav.workspaces.audit import Actor
+from kalrav.workspaces.models import Member, Workspace
+from kalrav.workspaces.permissions import Role
+
+DEMO_SLUG = "shanti-tea"
+DEMO_CHANNELS = (
+    ("bluesky", "Demo Bluesky", "shantitea.demo.invalid"),
+    ("mastodon", "Demo Mastodon", "@shantitea@demo.invalid"),
+)
+
+# (day offset from today, local time, language, title, text, campaign, tags, what happens to it)
+SAMPLES = (
+    (
+        -3,
+        "09:30",
+        "en",
+        "Monday tasting",
+        "Free tasting of our first flush this Monday at Gariahat. Bring a friend! #ShantiTea",
+        "Tastings",
+        ["tasting"],
+        "draft",
+    ),
+    (
+        1,
+        "08:00",
+        "bn",
+        "ভোরের চা",
+        "ভোরের চা ছাড়া দিন শুরু হয় না। আমাদের 'Bhorer Cha' এখন অনলাইনে। #ShantiTea",
+        "Bhorer Cha",
+        ["launch", "bengali"],
+        "scheduled",
+    ),
+    (
+        2,
+        "18:30",
+        "hi",
+        "मसाला चाय",
+        "बारिश में मसाला चाय से बेहतर कुछ नहीं। आज शाम सभी कैफ़े में 10% छूट। #ShantiTea",
+        "Monsoon",
+        ["offer", "hindi"],
+        "approval",
+    ),
+    (
+        4,
+        "11:00",
+        "gu",
+        "અમદાવાદ કૅફે",
+        "અમદાવાદમાં અમારું નવું કૅફે હવે ખુલ્લું છે! ગરમ ચા અને નાસ્તો. #ShantiTea",
+        "Ahmedabad opening",
+        ["cafe", "gujarati"],
+        "approved",
+    ),
+    (
+        6,
+        "10:00",
+        "el",
+        "Τσάι στην Αθήνα",
+        "Το τσάι μας έφτασε στην Αθήνα! Ελάτε να δοκιμάσετε το Darjeeling μας. #ShantiTea",
+        "Athens",
+        ["cafe", "greek"],
+        "scheduled",
+    ),
+    (
+        8,
+        "12:15",
+        "en",
+        "From the garden",
+        "Meet Rina, who has picked tea in Darjeeling for 22 years. Her story, in her words: https://example.com/rina #ShantiTea",
+        "Garden stories",
+        ["story"],
+        "changes",
+    ),
+    (
+        10,
+        "09:00",
+        "bn",
+        "দুর্গাপুজোর ব্লেন্ড",
+        "পুজোর জন্য বিশেষ ব্লেন্ড আসছে। আগে থেকে অর্ডার দিন! #ShantiTea",
+        "Festivals",
+        ["festival", "bengali"],
+        "scheduled",
+    ),
+    (
+        13,
+        "17:00",
+        "hi",
+        "नवरात्रि विशेष",
+        "नवरात्रि पर हमारी केसर चाय आज़माएँ। सीमित स्टॉक! #ShantiTea",
+        "Festivals",
+        ["festival", "hindi"],
+        "draft",
+    ),
+    (
+        15,
+        "08:30",
+        "en",
+        "Brewing guide",
+        "Three minutes, 90°C, no sugar at first. How do you brew yours? #ShantiTea",
+        "Tea school",
+        ["howto"],
+        "scheduled",
+    ),
+    (
+        17,
+        "19:00",
+        "gu",
+        "નવરાત્રિ ગરબા",
+        "ગરબા પછી એક કપ ચા? અમારાં કૅફે મધરાત સુધી ખુલ્લાં. #ShantiTea",
+        "Festivals",
+        ["festival", "gujarati"],
+        "approval",
+    ),
+    (
+        20,
+        "10:30",
+        "el",
+        "Πάσχα",
+        "Καλό Πάσχα από όλους μας! Δοκιμάστε το νέο μας χαμομήλι. #ShantiTea",
+        "Athens",
+        ["festival", "greek"],
+        "draft",
+    ),
+    (
+        22,
+        "13:00",
+        "en",
+        "Bakery partnership",
+        "Fresh from the oven: our cafés now serve cakes from @kolkatabakes. #ShantiTea",
+        "Partnerships",
+        ["partners"],
+        "scheduled",
+    ),
+    (
+        25,
+        "09:45",
+        "bn",
+        "বৃষ্টির দিন",
+        "বৃষ্টি, বই আর এক কাপ দার্জিলিং। আপনার প্রিয় কম্বিনেশন কী? #ShantiTea",
+        "Monsoon",
+        ["engagement", "bengali"],
+        "scheduled",
+    ),
+    (
+        27,
+        "16:00",
+        "hi",
+        "ग्राहक की कहानी",
+        "हमारे पुराने ग्राहक अरुण जी बताते हैं कि वे दस साल से यहाँ क्यों आते हैं। #ShantiTea",
+        "Garden stories",
+        ["story", "hindi"],
+        "draft",
+    ),
+)
+
+
+def _demo_channels(workspace: Workspace) -> list[Channel]:
+    """The workspace's channels, with a paused "Demo …" one added for each demo network it lacks
+    (the inbox's demo may have made the Bluesky one already; it is reused)."""
+    for network, name, handle in DEMO_CHANNELS:
+        if not Channel.objects.filter(workspace=workspace, network=network).exists():
+            Channel.objects.create(
+                workspace=workspace,
+                network=network,
+                name=name,
+                handle=handle,
+                state=ChannelState.PAUSED,
+                state_detail="Demo channel: not connected to a network.",
+            )
+    return list(Channel.objects.filter(workspace=workspace).order_by("id"))
+
+
+def _member(workspace: Workspace, role: str) -> Member:
+    """The demo's member with this role, or the owner when the demo has none."""
+    members = Member.objects.filter(workspace=workspace).select_related("user")
+    found = members.filter(role=role).first() or members.filter(role=Role.OWNER).first()
+    assert found is not None, "a workspace always has an owner"
+    return found
+
+
+@transaction.atomic
+def load_demo_posts(slug: str = DEMO_SLUG) -> list[Post]:
+    workspace = Workspace.objects.filter(slug=slug).first()
+    if workspace is None or Post.objects.filter(workspace=workspace).exists():
+        return []
+    channels = _demo_channels(workspace)
+    owner = _member(workspace, Role.OWNER)
+    writer = _member(workspace, Role.EDITOR)
+    approver = _member(workspace, Role.MANAGER)
+    zone = zoneinfo.ZoneInfo(workspace.time_zone)
+    today = timezone.now().astimezone(zone).date()
+    posts = []
+    for offset, at, _language, title, text, campaign, tags, fate in SAMPLES:
+        author = Actor(user=writer.user, via="command")
+        post = services.create_post(
+            writer,
+            author,
+            title=title,
+            text=text,
+            campaign=campaign,
+            tags=tags,
+            channel_ids=[c.pk for c in channels],
+        )
+        when = datetime.combine(today + timedelta(days=offset), time.fromisoformat(at), tzinfo=zone)
+        decider = Actor(user=approver.user, via="command")
+        for variant in post.variants.select_related("channel"):
+            if variant.channel.network == "mastodon":
+                # Each network gets its own words, not the same text everywhere.
+                services.edit_variant(writer, author, variant.pk, text=text + "\n\n#tea #chai")
+            services.plan_variant(writer, author, variant.pk, when)
+            if fate in ("approval", "approved", "changes"):
+                services.submit_for_approval(writer, author, variant.pk)
+            if fate == "approved":
+                services.approve_variant(approver, decider, variant.pk, comment="Looks good.")
+            if fate == "changes":
+                services.request_changes(
+                    approver, decider, variant.pk, comment="Add the link to the video too."
+                )
+            if fate == "scheduled" and when > timezone.now():
+                services.schedule_variant(
+                    owner, Actor(user=owner.user, via="command"), variant.pk, when
+                )
+        posts.append(post)
+    return posts

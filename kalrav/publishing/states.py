@@ -1,0 +1,42 @@
+"""Which state a variant may move to from which, in one table the services and tests share.
+
+draft → pending_approval → approved | changes_requested → scheduled → publishing → published | failed.
+Whether `scheduled` may be reached without `approved` depends on the workspace (see services).
+"""
+
+from __future__ import annotations
+
+from kalrav.publishing.models import VariantState as S
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.DRAFT: frozenset({S.PENDING_APPROVAL, S.SCHEDULED}),
+    S.PENDING_APPROVAL: frozenset({S.APPROVED, S.CHANGES_REQUESTED, S.SCHEDULED, S.DRAFT}),
+    S.CHANGES_REQUESTED: frozenset({S.PENDING_APPROVAL, S.SCHEDULED, S.DRAFT}),
+    S.APPROVED: frozenset({S.SCHEDULED, S.PENDING_APPROVAL, S.DRAFT}),
+    S.SCHEDULED: frozenset({S.PUBLISHING, S.DRAFT, S.APPROVED, S.PENDING_APPROVAL}),
+    # A worker whose lease expired leaves `publishing`; the next worker reconciles and finishes.
+    S.PUBLISHING: frozenset({S.PUBLISHED, S.FAILED, S.SCHEDULED}),
+    S.PUBLISHED: frozenset(),
+    S.FAILED: frozenset({S.SCHEDULED, S.DRAFT, S.PENDING_APPROVAL}),
+}
+
+# States in which the words, media or time may still change.
+EDITABLE = frozenset(
+    {S.DRAFT, S.PENDING_APPROVAL, S.CHANGES_REQUESTED, S.APPROVED, S.SCHEDULED, S.FAILED}
+)
+
+# Badge style per state, so status never rests on colour alone: the badge also says the state.
+BADGE = {
+    S.DRAFT: "",
+    S.PENDING_APPROVAL: "warn",
+    S.CHANGES_REQUESTED: "warn",
+    S.APPROVED: "ok",
+    S.SCHEDULED: "ok",
+    S.PUBLISHING: "",
+    S.PUBLISHED: "ok",
+    S.FAILED: "bad",
+}
+
+
+def allowed(current: str, target: str) -> bool:
+    return target in TRANSITIONS.get(current, frozenset())

@@ -1,0 +1,109 @@
+"""The publishing API drives the same rules as the pages."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from kalrav.api import tokens
+from kalrav.publishing.tests.helpers import channel, png_bytes
+from kalrav.workspaces.audit import Actor
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def call(client, members, workspace):
+    def call(role, method, path, body=None):
+        member = members[role]
+        token = tokens.create_token(member, Actor(user=member.user), name="t", role=member.role)[1]
+        return client.generic(
+            method,
+            f"/api/v1/workspaces/{workspace.slug}{path}",
+            data=json.dumps(body) if body is not None else "",
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+
+    return call
+
+
+def test_write_approve_schedule_and_read_the_calendar(call, workspace, members, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    bluesky = channel(workspace)
+    owner = members["owner"]
+    from kalrav.publishing import services
+
+    services.update_publishing_settings(
+        owner, Actor(user=owner.user), require_approval=True, reapprove_after_edit=True
+    )
+    image = call(
+        "editor",
+        "POST",
+        "/media",
+        {
+            "filename": "cup.png",
+            "content_base64": base64.b64encode(png_bytes()).decode(),
+            "alt_text": "A cup of tea",
+        },
+    )
+    assert image.status_code == 201 and image.json()["mime_type"] == "image/png"
+    made = call(
+        "editor",
+        "POST",
+        "/posts",
+        {
+            "title": "Tea",
+            "text": "Fresh tea",
+            "channel_ids": [bluesky.pk],
+            "media_ids": [image.json()["id"]],
+        },
+    )
+    assert made.status_code == 201, made.content
+    variant = made.json()["variants"][0]
+    assert variant["media_ids"] == [image.json()["id"]]
+    refused = call(
+        "editor",
+        "POST",
+        f"/variants/{variant['id']}/schedule",
+        {"scheduled_at": "2099-01-02T09:30:00+05:30"},
+    )
+    assert refused.status_code == 400 and "approval" in refused.json()["message"]
+    assert (
+        call("editor", "POST", f"/variants/{variant['id']}/submit", {"comment": "ok?"}).json()[
+            "state"
+        ]
+        == "pending_approval"
+    )
+    waiting = call("client", "GET", "/approvals").json()
+    assert [w["variant_id"] for w in waiting] == [variant["id"]]
+    assert (
+        call("client", "POST", f"/variants/{variant['id']}/approve").json()["state"] == "approved"
+    )
+    scheduled = call(
+        "editor",
+        "POST",
+        f"/variants/{variant['id']}/schedule",
+        {"scheduled_at": "2099-01-02T09:30:00+05:30"},
+    )
+    assert scheduled.json()["state"] == "scheduled"
+    entries = call("analyst", "GET", "/calendar?start=2099-01-01&end=2099-01-31").json()
+    assert [(e["day"], e["local_time"]) for e in entries] == [("2099-01-02", "09:30")]
+    check = call("analyst", "GET", f"/variants/{variant['id']}/check").json()
+    assert check["valid"] and check["limit"] == 300
+
+
+def test_a_bad_upload_is_refused_by_content(call, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    response = call(
+        "editor",
+        "POST",
+        "/media",
+        {
+            "filename": "cup.png",
+            "content_base64": base64.b64encode(b"not a picture at all").decode(),
+        },
+    )
+    assert response.status_code == 400 and response.json()["code"] == "invalid_value"

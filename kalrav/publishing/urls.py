@@ -1,0 +1,37 @@
+from django.urls import path
+
+from kalrav.publishing import calendar_views, media_views, views
+
+app_name = "publishing"
+
+W = "w/<slug:ws>/"
+
+urlpatterns = [
+    # The same address as the navigation's generic "calendar" section, which this replaces.
+    path(W + "calendar/", calendar_views.calendar, name="calendar"),
+    path(W + "calendar/move/<int:variant_id>/", calendar_views.move, name="move"),
+    path(W + "calendar/export.csv", calendar_views.export_csv, name="export-csv"),
+    path(W + "calendar/export.ics", calendar_views.export_ics, name="export-ics"),
+    path(W + "calendar/import/", calendar_views.import_csv, name="import"),
+    path(W + "calendar/settings/", calendar_views.publishing_settings, name="settings"),
+    path(W + "posts/new/", views.compose, name="compose"),
+    path(W + "posts/check/<int:channel_id>/", views.check, name="check"),
+    path(W + "posts/<int:post_id>/", views.post_page, name="post"),
+    path(W + "posts/<int:post_id>/schedule/", views.post_schedule, name="post-schedule"),
+    path(W + "posts/<int:post_id>/submit/", views.post_submit, name="post-submit"),
+    path(W + "posts/<int:post_id>/delete/", views.post_delete, name="post-delete"),
+    path(W + "variants/<int:variant_id>/submit/", views.variant_submit, name="variant-submit"),
+    path(W + "variants/<int:variant_id>/approve/", views.variant_approve, name="variant-approve"),
+    path(W + "variants/<int:variant_id>/changes/", views.variant_changes, name="variant-changes"),
+    path(
+        W + "variants/<int:variant_id>/schedule/", views.variant_schedule, name="variant-schedule"
+    ),
+    path(
+        W + "variants/<int:variant_id>/unschedule/",
+        views.variant_unschedule,
+        name="variant-unschedule",
+    ),
+    path(W + "media/", media_views.media_library, name="media"),
+    path(W + "media/<int:asset_id>/", media_views.update, name="media-update"),
+    path(W + "media/<int:asset_id>/delete/", media_views.delete, name="media-delete"),
+]

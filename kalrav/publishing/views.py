@@ -1,0 +1,352 @@
+"""The composer, a post's page with its variants' approvals and schedule, and the live check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kalrav.channels.models import Channel
+from kalrav.publishing import checks, preview, services
+from kalrav.publishing.forms import CommentForm, PostForm, ScheduleForm
+from kalrav.publishing.models import MediaAsset, Post, Variant
+from kalrav.workspaces.access import workspace_view
+from kalrav.workspaces.audit import Actor
+from kalrav.workspaces.models import Member
+from kalrav.workspaces.permissions import Perm
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor(user=request.user, via="web")
+
+
+def _member(request: HttpRequest) -> Member:
+    return request.member  # type: ignore[attr-defined]
+
+
+def _apply(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, problems in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, problems)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _ints(values: list[str]) -> list[int]:
+    return [int(v) for v in values if str(v).isdigit()]
+
+
+def _composer_context(member: Member, form: PostForm, post: Post | None, texts: dict) -> dict:
+    channels = list(Channel.objects.filter(workspace=member.workspace))
+    chosen = {int(v) for v in (form["channels"].value() or []) if str(v).isdigit()}
+    master = form["text"].value() or ""
+    rows = [
+        {
+            "channel": c,
+            "text": texts.get(c.pk, "") or master,
+            "edited": bool(texts.get(c.pk)) and texts.get(c.pk, "").strip() != master.strip(),
+        }
+        for c in channels
+    ]
+    return {
+        "form": form,
+        "post": post,
+        "channels": channels,
+        "rows": rows,
+        "chosen": chosen,
+        "assets": MediaAsset.objects.filter(workspace=member.workspace)[:60],
+        "chosen_media": {int(v) for v in (form["media_ids"].value() or []) if str(v).isdigit()},
+        "locked": set(),
+        "nav": "calendar",
+    }
+
+
+def _post_form(request: HttpRequest, member: Member, initial: dict | None = None) -> PostForm:
+    return PostForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        channels=Channel.objects.filter(workspace=member.workspace),
+        assets=MediaAsset.objects.filter(workspace=member.workspace),
+    )
+
+
+def _variant_texts(request: HttpRequest) -> dict[int, str]:
+    return {
+        int(key.removeprefix("variant-")): str(request.POST.get(key, ""))
+        for key in request.POST
+        if key.startswith("variant-") and key.removeprefix("variant-").isdigit()
+    }
+
+
+def _save(request: HttpRequest, member: Member, form: PostForm, post_id: int | None):
+    texts = _variant_texts(request)
+    return services.compose_post(
+        member,
+        _actor(request),
+        post_id,
+        fields=form.service_fields(),
+        channel_ids=_ints(form.cleaned_data["channels"]),
+        media_ids=_ints(form.cleaned_data["media_ids"]),
+        variant_texts=texts,
+    ), texts
+
+
+@workspace_view(Perm.CONTENT_EDIT)
+def compose(request: HttpRequest) -> HttpResponse:
+    member = _member(request)
+    initial = {}
+    if request.GET.get("channel", "").isdigit():
+        initial["channels"] = [request.GET["channel"]]
+    form = _post_form(request, member, initial or None)
+    texts: dict[int, str] = {}
+    if request.method == "POST" and form.is_valid():
+        try:
+            post, texts = _save(request, member, form, None)
+        except ValidationError as error:
+            _apply(form, error)
+        else:
+            messages.success(request, _("Saved as a draft. Schedule it or ask for approval below."))
+            return redirect("publishing:post", ws=member.workspace.slug, post_id=post.pk)
+    if request.method == "POST":
+        texts = _variant_texts(request)
+    context = _composer_context(member, form, None, texts)
+    return render(request, "publishing/compose.html", context, status=400 if form.errors else 200)
+
+
+def _variants(post: Post) -> list[Variant]:
+    variants = list(
+        post.variants.select_related("channel", "approved_by").prefetch_related("approvals")
+    )
+    brand = services.brand_of(post.workspace_id)
+    for variant in variants:
+        variant.report = checks.check_variant(  # type: ignore[attr-defined]
+            variant.text, variant.channel.network, variant.ordered_media(), brand
+        )
+        variant.latest_approval = next(iter(variant.approvals.all()), None)  # type: ignore[attr-defined]
+    return variants
+
+
+@workspace_view(Perm.CONTENT_VIEW)
+def post_page(request: HttpRequest, post_id: int) -> HttpResponse:
+    member = _member(request)
+    post = get_object_or_404(Post, pk=post_id, workspace=member.workspace)
+    variants = _variants(post)
+    first_media = variants[0].ordered_media() if variants else []
+    form = _post_form(
+        request,
+        member,
+        {
+            "title": post.title,
+            "text": post.text,
+            "campaign": post.campaign,
+            "tags": ", ".join(post.tags),
+            "notes": post.notes,
+            "channels": [str(v.channel_id) for v in variants],
+            "media_ids": [str(a.pk) for a in first_media],
+        },
+    )
+    texts = {v.channel_id: v.text for v in variants}
+    if request.method == "POST":
+        if not member.can(Perm.CONTENT_EDIT):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                _saved, texts = _save(request, member, form, post.pk)
+            except ValidationError as error:
+                _apply(form, error)
+            else:
+                messages.success(request, _("Post saved."))
+                return redirect("publishing:post", ws=member.workspace.slug, post_id=post.pk)
+    zone = services.zone_of(member.workspace)
+    context = {
+        **_composer_context(member, form, post, texts),
+        "variants": variants,
+        "zone": zone,
+        "schedule_form": ScheduleForm(zone=zone),
+        "comment_form": CommentForm(),
+        "require_approval": services.publishing_settings(member.workspace).require_approval,
+        "locked": {v.channel_id for v in variants if not v.editable},
+        "now_utc": timezone.now(),
+    }
+    with timezone.override(zone):
+        return render(request, "publishing/post.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@workspace_view(Perm.CONTENT_EDIT)
+def check(request: HttpRequest, channel_id: int) -> HttpResponse:
+    """The composer's live check of one variant: the count as its network counts, every problem
+    with its place, the brand's notes and a preview."""
+    member = _member(request)
+    channel = get_object_or_404(Channel, pk=channel_id, workspace=member.workspace)
+    text = request.POST.get(f"variant-{channel.pk}", request.POST.get("text", ""))
+    media_ids = _ints(request.POST.getlist("media_ids"))
+    assets = {
+        a.pk: a for a in MediaAsset.objects.filter(workspace=member.workspace, pk__in=media_ids)
+    }
+    media = [assets[i] for i in media_ids if i in assets]
+    report = checks.check_variant(
+        text, channel.network, media, services.brand_of(member.workspace.pk)
+    )
+    return render(
+        request,
+        "publishing/_check.html",
+        {
+            "report": report,
+            "channel": channel,
+            "text": text,
+            "media": media,
+            "problems": _located(text, report.problems),
+            "warnings": _located(text, report.warnings),
+        },
+    )
+
+
+def _located(text: str, problems) -> list[dict]:
+    located = []
+    for problem in problems:
+        first, last = preview.character_span(text, problem.start, problem.end)
+        located.append({"problem": problem, "at": first, "to": last})
+    return located
+
+
+def _variant_action(
+    request: HttpRequest, variant_id: int, action: Callable[[Variant], object], done: str
+) -> HttpResponse:
+    member = _member(request)
+    variant = get_object_or_404(Variant, pk=variant_id, post__workspace=member.workspace)
+    try:
+        action(variant)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect("publishing:post", ws=member.workspace.slug, post_id=variant.post_id)
+
+
+@require_POST
+@workspace_view(Perm.CONTENT_EDIT)
+def variant_submit(request: HttpRequest, variant_id: int) -> HttpResponse:
+    comment = request.POST.get("comment", "")
+    return _variant_action(
+        request,
+        variant_id,
+        lambda v: services.submit_for_approval(
+            _member(request), _actor(request), v.pk, comment=comment
+        ),
+        _("Sent for approval."),
+    )
+
+
+@require_POST
+@workspace_view(Perm.CONTENT_APPROVE)
+def variant_approve(request: HttpRequest, variant_id: int) -> HttpResponse:
+    comment = request.POST.get("comment", "")
+    return _variant_action(
+        request,
+        variant_id,
+        lambda v: services.approve_variant(
+            _member(request), _actor(request), v.pk, comment=comment
+        ),
+        _("Approved."),
+    )
+
+
+@require_POST
+@workspace_view(Perm.CONTENT_APPROVE)
+def variant_changes(request: HttpRequest, variant_id: int) -> HttpResponse:
+    comment = request.POST.get("comment", "")
+    return _variant_action(
+        request,
+        variant_id,
+        lambda v: services.request_changes(
+            _member(request), _actor(request), v.pk, comment=comment
+        ),
+        _("Changes requested; the writer sees your comment."),
+    )
+
+
+@require_POST
+@workspace_view(Perm.CONTENT_EDIT)
+def variant_schedule(request: HttpRequest, variant_id: int) -> HttpResponse:
+    member = _member(request)
+    form = ScheduleForm(request.POST, zone=services.zone_of(member.workspace))
+
+    def schedule(variant: Variant) -> None:
+        if not form.is_valid():
+            raise ValidationError(_("Choose a date and a time."))
+        services.schedule_variant(
+            member, _actor(request), variant.pk, form.cleaned_data["scheduled_at"]
+        )
+
+    return _variant_action(request, variant_id, schedule, _("Scheduled."))
+
+
+@require_POST
+@workspace_view(Perm.CONTENT_EDIT)
+def variant_unschedule(request: HttpRequest, variant_id: int) -> HttpResponse:
+    return _variant_action(
+        request,
+        variant_id,
+        lambda v: services.unschedule_variant(_member(request), _actor(request), v.pk),
+        _("Taken off the schedule; it stays on the calendar as a plan."),
+    )
+
+
+@require_POST
+@workspace_view(Perm.CONTENT_EDIT)
+def post_schedule(request: HttpRequest, post_id: int) -> HttpResponse:
+    member = _member(request)
+    post = get_object_or_404(Post, pk=post_id, workspace=member.workspace)
+    form = ScheduleForm(request.POST, zone=services.zone_of(member.workspace))
+    if not form.is_valid():
+        messages.error(request, _("Choose a date and a time."))
+    else:
+        try:
+            services.schedule_post(
+                member, _actor(request), post.pk, form.cleaned_data["scheduled_at"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Every variant is scheduled."))
+    return redirect("publishing:post", ws=member.workspace.slug, post_id=post.pk)
+
+
+@require_POST
+@workspace_view(Perm.CONTENT_EDIT)
+def post_submit(request: HttpRequest, post_id: int) -> HttpResponse:
+    member = _member(request)
+    post = get_object_or_404(Post, pk=post_id, workspace=member.workspace)
+    try:
+        sent = services.submit_post(
+            member, _actor(request), post.pk, comment=request.POST.get("comment", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Sent for approval.") if sent else _("Nothing here needs sending for approval."),
+        )
+    return redirect("publishing:post", ws=member.workspace.slug, post_id=post.pk)
+
+
+@require_POST
+@workspace_view(Perm.CONTENT_EDIT)
+def post_delete(request: HttpRequest, post_id: int) -> HttpResponse:
+    member = _member(request)
+    post = get_object_or_404(Post, pk=post_id, workspace=member.workspace)
+    try:
+        services.delete_post(member, _actor(request), post.pk)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("publishing:post", ws=member.workspace.slug, post_id=post.pk)
+    messages.success(request, _("Post deleted."))
+    return redirect("publishing:calendar", ws=member.workspace.slug)
