@@ -298,6 +298,19 @@ BODIES = {
     ("patch", "/api/v1/workspaces/{ws}/brand"): {"mission": "Tea for all"},
     ("post", "/api/v1/workspaces/{ws}/tokens"): {"name": "script", "role": "CALLER"},
     ("post", "/api/v1/workspaces/{ws}/channels"): {"network": "bluesky", "settings": BLUESKY},
+    ("post", "/api/v1/workspaces/{ws}/conversations/{conversation_id}/assign"): {
+        "assignee_id": None
+    },
+    ("post", "/api/v1/workspaces/{ws}/conversations/{conversation_id}/state"): {
+        "state": "resolved"
+    },
+    ("post", "/api/v1/workspaces/{ws}/conversations/{conversation_id}/tags"): {"tags": ["vip"]},
+    ("post", "/api/v1/workspaces/{ws}/conversations/{conversation_id}/replies"): {
+        "text": "Thanks!"
+    },
+    ("post", "/api/v1/workspaces/{ws}/conversations/{conversation_id}/notes"): {
+        "text": "call them"
+    },
     ("post", "/api/v1/workspaces/{ws}/posts"): {"title": "Tea", "text": "Fresh tea"},
     ("patch", "/api/v1/workspaces/{ws}/posts/{post_id}"): {"title": "Green tea"},
     ("patch", "/api/v1/workspaces/{ws}/variants/{variant_id}"): {"text": "Green tea"},
@@ -346,6 +359,7 @@ def test_api_operation(method, path, perm, caller, client, workspace, members, o
         "token_id": _own_token(members, caller, workspace)["token_id"] if caller in members else 0,
         "channel_id": _channel(members, caller, workspace)["channel_id"],
         **_post(members, caller, workspace),
+        **_conversation(members, caller, workspace),
     }
     url = path.format(**{k: v for k, v in ids.items() if "{" + k + "}" in path})
     headers = {}

@@ -18,11 +18,13 @@ errors.install(api)
 
 from kalrav.api.routes import router as account_router  # noqa: E402
 from kalrav.channels.api import router as channels_router  # noqa: E402
+from kalrav.inbox.api import router as inbox_router  # noqa: E402
 from kalrav.publishing.api import router as publishing_router  # noqa: E402
 from kalrav.workspaces.api import router as workspaces_router  # noqa: E402
 
 api.add_router("/", account_router)
 api.add_router("/workspaces", workspaces_router)
 api.add_router("/workspaces", channels_router)
+api.add_router("/workspaces", inbox_router)
 api.add_router("/workspaces", publishing_router)
 api.add_router("/validate", "kalrav.connectors.api.router")

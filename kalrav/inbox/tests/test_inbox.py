@@ -284,3 +284,40 @@ def test_targets_in_business_hours_show_in_the_inbox(client, channel, members, w
     assert conversation.first_response_due > conversation.received_at
     page = client.get(f"/w/{workspace.slug}/inbox/?sort=due").content.decode()
     assert "answer within" in page or "late by" in page
+
+
+def test_the_inbox_over_the_api(
+    client, channel, members, workspace, fake_inbox, django_capture_on_commit_callbacks
+):
+    import json
+
+    from kalrav.api import tokens
+
+    ingest(channel, [item("q1", "Do you ship to Athens?", kind=ItemKind.MENTION)], via="poll")
+    _record, token = tokens.create_token(
+        members["agent"], Actor(user=members["agent"].user), name="bot", role="agent"
+    )
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    listed = client.get(f"/api/v1/workspaces/{workspace.slug}/conversations", **auth).json()
+    assert [c["excerpt"] for c in listed] == ["Do you ship to Athens?"]
+    detail = client.get(
+        f"/api/v1/workspaces/{workspace.slug}/conversations/{listed[0]['id']}", **auth
+    ).json()
+    assert detail["messages"][0]["language"] == "en"
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(
+            f"/api/v1/workspaces/{workspace.slug}/conversations/{listed[0]['id']}/replies",
+            json.dumps({"text": "Yes, in three days."}),
+            content_type="application/json",
+            **auth,
+        )
+    assert sent.status_code == 202
+    assert Message.objects.get(pk=sent.json()["id"]).delivery == Delivery.SENT
+    too_long = client.post(
+        f"/api/v1/workspaces/{workspace.slug}/conversations/{listed[0]['id']}/replies",
+        json.dumps({"text": "x" * 400}),
+        content_type="application/json",
+        **auth,
+    )
+    assert too_long.status_code == 400
+    assert too_long.json()["problems"][0]["field"] == "text"

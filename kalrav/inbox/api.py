@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema, Status
+
+from kalrav.api.auth import caller
+from kalrav.api.schemas import ERRORS, perm
+from kalrav.inbox import services
+from kalrav.inbox.models import Conversation, ConversationState
+from kalrav.workspaces.permissions import Perm
+
+router = Router(tags=["inbox"])
+
+
+class MessageOut(Schema):
+    id: int
+    remote_id: str
+    kind: str
+    direction: str
+    delivery: str
+    author_handle: str
+    author_name: str
+    text: str
+    url: str
+    created_at: datetime
+    via: str
+    language: str
+    sentiment: str
+    sentiment_score: float | None
+    error: str
+
+
+class ConversationOut(Schema):
+    id: int
+    channel_id: int
+    kind: str
+    author_handle: str
+    author_name: str
+    excerpt: str
+    state: str
+    priority: int
+    assignee_id: int | None
+    team_id: int | None
+    tags: list[str]
+    language: str
+    sentiment: str
+    received_at: datetime
+    first_response_due: datetime | None
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    last_message_at: datetime
+    unread: bool
+
+
+class ConversationDetail(ConversationOut):
+    messages: list[MessageOut]
+
+
+class ConversationFilter(Schema):
+    state: str | None = None
+    assignee_id: int | None = None
+    channel_id: int | None = None
+    sentiment: str | None = None
+    since: datetime | None = None
+    limit: int = 50
+    before_id: int | None = None
+
+
+class AssignIn(Schema):
+    assignee_id: int | None = None
+    team_id: int | None = None
+
+
+class StateIn(Schema):
+    state: str
+
+
+class TagsIn(Schema):
+    tags: list[str]
+
+
+class TextIn(Schema):
+    text: str
+
+
+def _conversations(member):
+    return Conversation.objects.filter(workspace=member.workspace)
+
+
+@router.get(
+    "/{ws}/conversations",
+    response={200: list[ConversationOut], **ERRORS},
+    openapi_extra=perm(Perm.INBOX_VIEW),
+)
+def list_conversations(request: HttpRequest, ws: str, filters: Query[ConversationFilter]):
+    member = caller(request).member(ws, Perm.INBOX_VIEW)
+    found = _conversations(member)
+    if filters.state:
+        found = found.filter(state=filters.state)
+    elif filters.state is None:
+        found = found.exclude(state__in=[ConversationState.RESOLVED, ConversationState.SPAM])
+    if filters.assignee_id is not None:
+        found = found.filter(assignee_id=filters.assignee_id)
+    if filters.channel_id is not None:
+        found = found.filter(channel_id=filters.channel_id)
+    if filters.sentiment:
+        found = found.filter(sentiment=filters.sentiment)
+    if filters.since:
+        found = found.filter(last_message_at__gte=filters.since)
+    if filters.before_id:
+        found = found.filter(id__lt=filters.before_id)
+    return list(found.order_by("-id")[: max(1, min(filters.limit, 200))])
+
+
+@router.get(
+    "/{ws}/conversations/{conversation_id}",
+    response={200: ConversationDetail, **ERRORS},
+    openapi_extra=perm(Perm.INBOX_VIEW),
+)
+def get_conversation(request: HttpRequest, ws: str, conversation_id: int):
+    member = caller(request).member(ws, Perm.INBOX_VIEW)
+    found = get_object_or_404(_conversations(member), pk=conversation_id)
+    found.messages_list = list(found.messages.all())  # type: ignore[attr-defined]
+    return {**ConversationOut.from_orm(found).model_dump(), "messages": found.messages_list}  # type: ignore[attr-defined]
+
+
+@router.post(
+    "/{ws}/conversations/{conversation_id}/assign",
+    response={200: ConversationOut, **ERRORS},
+    openapi_extra=perm(Perm.INBOX_REPLY),
+)
+def assign(request: HttpRequest, ws: str, conversation_id: int, payload: AssignIn):
+    who = caller(request)
+    member = who.member(ws, Perm.INBOX_REPLY)
+    get_object_or_404(_conversations(member), pk=conversation_id)
+    return services.assign(
+        member, who.actor, conversation_id, assignee_id=payload.assignee_id, team_id=payload.team_id
+    )
+
+
+@router.post(
+    "/{ws}/conversations/{conversation_id}/state",
+    response={200: ConversationOut, **ERRORS},
+    openapi_extra=perm(Perm.INBOX_REPLY),
+)
+def set_state(request: HttpRequest, ws: str, conversation_id: int, payload: StateIn):
+    who = caller(request)
+    member = who.member(ws, Perm.INBOX_REPLY)
+    get_object_or_404(_conversations(member), pk=conversation_id)
+    return services.set_state(member, who.actor, conversation_id, payload.state)
+
+
+@router.post(
+    "/{ws}/conversations/{conversation_id}/tags",
+    response={200: ConversationOut, **ERRORS},
+    openapi_extra=perm(Perm.INBOX_REPLY),
+)
+def set_tags(request: HttpRequest, ws: str, conversation_id: int, payload: TagsIn):
+    who = caller(request)
+    member = who.member(ws, Perm.INBOX_REPLY)
+    get_object_or_404(_conversations(member), pk=conversation_id)
+    return services.set_tags(member, who.actor, conversation_id, payload.tags)
+
+
+@router.post(
+    "/{ws}/conversations/{conversation_id}/replies",
+    response={202: MessageOut, **ERRORS},
+    openapi_extra=perm(Perm.INBOX_REPLY),
+)
+def reply(request: HttpRequest, ws: str, conversation_id: int, payload: TextIn):
+    """Queue a reply; `delivery` turns to `sent` (or `failed` with the network's words) once tried."""
+    who = caller(request)
+    member = who.member(ws, Perm.INBOX_REPLY)
+    get_object_or_404(_conversations(member), pk=conversation_id)
+    return Status(202, services.reply(member, who.actor, conversation_id, payload.text))
+
+
+@router.post(
+    "/{ws}/conversations/{conversation_id}/notes",
+    response={201: None, **ERRORS},
+    openapi_extra=perm(Perm.INBOX_VIEW),
+)
+def note(request: HttpRequest, ws: str, conversation_id: int, payload: TextIn):
+    who = caller(request)
+    member = who.member(ws, Perm.INBOX_VIEW)
+    get_object_or_404(_conversations(member), pk=conversation_id)
+    services.add_note(member, who.actor, conversation_id, payload.text)
+    return Status(201, None)
