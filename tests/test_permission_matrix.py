@@ -74,6 +74,12 @@ def _conversation(members, caller, workspace):
     return {"conversation_id": Conversation.objects.filter(workspace=workspace).latest("pk").pk}
 
 
+def _rule(members, caller, workspace):
+    from kalrav.inbox.models import RoutingRule
+
+    return {"rule_id": RoutingRule.objects.create(workspace=workspace, name="Late").pk}
+
+
 def _saved_reply(members, caller, workspace):
     from kalrav.inbox.models import SavedReply
 
@@ -231,6 +237,14 @@ HTML_CASES = [
     Case("inbox:reply", "POST", Perm.INBOX_REPLY, _conversation, {"text": "Thanks!"}),
     Case("inbox:saved-reply-text", "GET", Perm.INBOX_VIEW, _conversation),
     Case("inbox:saved-replies", "GET", Perm.INBOX_VIEW),
+    Case("inbox:routing", "GET", Perm.INBOX_VIEW),
+    Case(
+        "inbox:routing",
+        "POST",
+        Perm.WORKSPACE_EDIT,
+        data={"form": "team", "team-name": "Billing", "team-first_response_minutes": "30"},
+    ),
+    Case("inbox:rule-delete", "POST", Perm.WORKSPACE_EDIT, _rule),
     Case("inbox:settings", "GET", Perm.WORKSPACE_EDIT),
     Case(
         "inbox:settings",

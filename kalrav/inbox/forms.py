@@ -140,3 +140,85 @@ class InboxSettingsForm(forms.Form):
                         _("Line %(n)d: write a date as 2026-12-25.") % {"n": number}
                     ) from None
         return sorted(set(days))
+
+
+LANGUAGE_CHOICES = [
+    ("en", "English"),
+    ("bn", "বাংলা"),
+    ("hi", "हिन्दी"),
+    ("gu", "ગુજરાતી"),
+    ("el", "Ελληνικά"),
+    ("es", "Español"),
+    ("pt", "Português"),
+    ("ar", "العربية"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("it", "Italiano"),
+]
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(
+        label=_("Team name"), max_length=80, help_text=_("Such as Support, Sales, Billing or PR.")
+    )
+    email = forms.EmailField(
+        label=_("Hand-off email"),
+        required=False,
+        help_text=_("Where the team receives conversations handed to it."),
+    )
+    first_response_minutes = forms.IntegerField(
+        label=_("First response target (minutes)"), min_value=1, max_value=7 * 24 * 60, initial=15
+    )
+
+
+class RuleForm(forms.Form):
+    name = forms.CharField(label=_("Rule name"), max_length=120)
+    keywords = forms.CharField(
+        label=_("Words in the message"),
+        required=False,
+        help_text=_("Any of these, separated by commas, such as refund, late, broken."),
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Languages"),
+        required=False,
+        choices=LANGUAGE_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    sentiments = forms.MultipleChoiceField(
+        label=_("Sentiment"),
+        required=False,
+        choices=SENTIMENTS[1:],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    networks = forms.MultipleChoiceField(
+        label=_("Networks"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    team = forms.ChoiceField(label=_("Hand to team"), required=False)
+    priority = forms.ChoiceField(label=_("Set priority"), required=False)
+    tags = forms.CharField(label=_("Add tags"), required=False, help_text=_("Separated by commas."))
+    handoff = forms.BooleanField(label=_("Email the team"), required=False)
+    auto_reply = forms.CharField(
+        label=_("Automatic reply outside business hours"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    stop = forms.BooleanField(label=_("Stop after this rule"), required=False)
+
+    def __init__(self, *args, teams, networks, **kwargs):
+        from kalrav.inbox.models import Priority
+
+        super().__init__(*args, **kwargs)
+        self.fields["networks"].choices = networks  # type: ignore[attr-defined]
+        self.fields["team"].choices = [("", "—"), *[(str(t.pk), t.name) for t in teams]]  # type: ignore[attr-defined]
+        self.fields["priority"].choices = [
+            ("", "—"),
+            *[(str(v), label) for v, label in Priority.choices],
+        ]  # type: ignore[attr-defined]
+
+    def clean(self):
+        data = super().clean() or {}
+        data["keywords"] = [w.strip() for w in data.get("keywords", "").split(",") if w.strip()]
+        data["tags"] = [t.strip().lower() for t in data.get("tags", "").split(",") if t.strip()]
+        if data.get("handoff") and not data.get("team"):
+            self.add_error("team", _("Choose the team to email."))
+        return data

@@ -93,7 +93,11 @@ def _store(channel: Channel, item: IncomingItem, found, via: str) -> Message:
         sentiment=found.sentiment,
         sentiment_score=found.sentiment_score,
     )
-    if not made:
+    if made:
+        from kalrav.inbox.routing import route
+
+        route(conversation, message)
+    else:
         conversation.last_message_at = max(conversation.last_message_at, timezone.now())
         conversation.unread = True
         conversation.excerpt = item.text[:280]

@@ -224,3 +224,38 @@ class InboxCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel_id}: {self.value[:40]}"
+
+
+class RoutingRule(models.Model):
+    """An ordered rule: when a new conversation matches every condition set, take the actions.
+
+    Conditions (empty means "any"): keywords (any of them, case-insensitive), languages,
+    sentiments, networks, kinds. Actions: team, assignee, priority, tags, a hand-off email to
+    the team, and an automatic reply sent only outside business hours."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="routing_rules")
+    position = models.PositiveIntegerField(default=0)
+    name = models.CharField(_("name"), max_length=120)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    stop = models.BooleanField(_("stop after this rule"), default=False)
+    keywords = models.JSONField(default=list, blank=True)
+    languages = models.JSONField(default=list, blank=True)
+    sentiments = models.JSONField(default=list, blank=True)
+    networks = models.JSONField(default=list, blank=True)
+    kinds = models.JSONField(default=list, blank=True)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, null=True, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    handoff = models.BooleanField(_("email the team"), default=False)
+    auto_reply = models.TextField(_("automatic reply outside business hours"), blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name

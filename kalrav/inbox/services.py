@@ -29,6 +29,7 @@ from kalrav.inbox.models import (
     InboxSettings,
     Message,
     Note,
+    RoutingRule,
     SavedReply,
     Team,
 )
@@ -228,7 +229,7 @@ def _as_item(message: Message) -> IncomingItem:
     )
 
 
-def send_reply(message_id: int) -> None:
+def send_reply(message_id: int, *, automatic: bool = False) -> None:
     """Runs in a task: send one queued reply through the connector, exactly once."""
     message = Message.objects.select_related("conversation", "channel").get(pk=message_id)
     if message.delivery != Delivery.SENDING:
@@ -259,9 +260,10 @@ def send_reply(message_id: int) -> None:
         Message.objects.filter(pk=message_id).update(
             delivery=Delivery.SENT, remote_id=ref.remote_id, url=ref.url, error=""
         )
-        Conversation.objects.filter(pk=message.conversation_id, first_response_at=None).update(
-            first_response_at=now
-        )
+        if not automatic:  # an automatic answer is not a person answering
+            Conversation.objects.filter(pk=message.conversation_id, first_response_at=None).update(
+                first_response_at=now
+            )
 
 
 def poll_channel(channel_id: int) -> int:
@@ -341,3 +343,74 @@ def update_settings(
     if changes:
         audit.record(member.workspace, actor, "inbox.settings", settings, changes)
     return settings
+
+
+def queue_automatic_reply(conversation: Conversation, text: str) -> Message | None:
+    """An answer a routing rule sends on the team's behalf; it does not count as a first response."""
+    target = conversation.messages.filter(direction=Direction.IN).order_by("-created_at").first()
+    if target is None:
+        return None
+    message = Message.objects.create(
+        conversation=conversation,
+        channel=conversation.channel,
+        kind=ItemKind.REPLY.value,
+        direction=Direction.OUT,
+        delivery=Delivery.SENDING,
+        text=text,
+        parent_remote_id=target.remote_id,
+        created_at=timezone.now(),
+        via="kalrav",
+    )
+    from kalrav.inbox.tasks import send_reply
+
+    transaction.on_commit(lambda: send_reply(message.pk, automatic=True))
+    return message
+
+
+@transaction.atomic
+def create_team(
+    member: Member, actor: Actor, *, name: str, email: str, first_response_minutes: int
+) -> Team:
+    _require(member, Perm.WORKSPACE_EDIT)
+    if Team.objects.filter(workspace_id=member.workspace_id, name__iexact=name.strip()).exists():
+        raise ValidationError({"name": _("A team of that name exists already.")})
+    team = Team.objects.create(
+        workspace=member.workspace,
+        name=name.strip(),
+        email=email,
+        first_response_minutes=first_response_minutes,
+    )
+    audit.record(member.workspace, actor, "team.create", team, {"name": [None, team.name]})
+    return team
+
+
+@transaction.atomic
+def create_rule(member: Member, actor: Actor, **fields) -> RoutingRule:
+    _require(member, Perm.WORKSPACE_EDIT)
+    team_id = int(fields.pop("team")) if fields.get("team") else None
+    if (
+        team_id is not None
+        and not Team.objects.filter(pk=team_id, workspace_id=member.workspace_id).exists()
+    ):
+        raise ValidationError({"team": _("Choose a team of this workspace.")})
+    priority = fields.pop("priority", "")
+    last = (
+        RoutingRule.objects.filter(workspace_id=member.workspace_id).order_by("-position").first()
+    )
+    rule = RoutingRule.objects.create(
+        workspace=member.workspace,
+        position=(last.position + 1) if last else 0,
+        team_id=team_id,
+        priority=int(priority) if priority not in ("", None) else None,
+        **fields,
+    )
+    audit.record(member.workspace, actor, "rule.create", rule, {"name": [None, rule.name]})
+    return rule
+
+
+@transaction.atomic
+def delete_rule(member: Member, actor: Actor, rule_id: int) -> None:
+    _require(member, Perm.WORKSPACE_EDIT)
+    rule = RoutingRule.objects.get(pk=rule_id, workspace_id=member.workspace_id)
+    audit.record(member.workspace, actor, "rule.delete", rule, {"name": [rule.name, None]})
+    rule.delete()

@@ -6,8 +6,8 @@ from kalrav.inbox import services
 
 
 @db_task(retries=3, retry_delay=20)
-def send_reply(message_id: int) -> None:
-    services.send_reply(message_id)
+def send_reply(message_id: int, automatic: bool = False) -> None:
+    services.send_reply(message_id, automatic=automatic)
 
 
 @db_task()
@@ -30,3 +30,27 @@ def ingest_delivered(channel_id: int, items: list) -> int:
 
     channel = Channel.objects.filter(pk=channel_id).first()
     return len(ingest(channel, items, via="webhook")) if channel else 0
+
+
+@db_task(retries=3, retry_delay=60)
+def send_handoff(conversation_id: int, email: str) -> None:
+    """Hand a conversation to a department by email, with the link back to it in Kalrav."""
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from kalrav.inbox.models import Conversation
+    from kalrav.inbox.routing import handoff_link
+
+    conversation = Conversation.objects.select_related("workspace", "channel").get(
+        pk=conversation_id
+    )
+    with translation.override(conversation.workspace.language):
+        context = {
+            "conversation": conversation,
+            "messages": conversation.messages.all(),
+            "link": handoff_link(conversation),
+        }
+        subject = render_to_string("inbox/email/handoff_subject.txt", context).strip()
+        body = render_to_string("inbox/email/handoff.txt", context)
+    send_mail(subject, body, None, [email])

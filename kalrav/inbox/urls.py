@@ -8,6 +8,8 @@ urlpatterns = [
     path("w/<slug:ws>/inbox/", views.inbox, name="list"),
     path("w/<slug:ws>/inbox/saved-replies/", views.saved_replies, name="saved-replies"),
     path("w/<slug:ws>/inbox/settings/", views.inbox_settings, name="settings"),
+    path("w/<slug:ws>/inbox/routing/", views.routing, name="routing"),
+    path("w/<slug:ws>/inbox/routing/<int:rule_id>/delete/", views.rule_delete, name="rule-delete"),
     path(
         "w/<slug:ws>/inbox/saved-replies/<int:reply_id>/delete/",
         views.saved_reply_delete,

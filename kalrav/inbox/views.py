@@ -17,9 +17,18 @@ from kalrav.inbox.forms import (
     InboxSettingsForm,
     NoteForm,
     ReplyForm,
+    RuleForm,
     SavedReplyForm,
+    TeamForm,
 )
-from kalrav.inbox.models import Conversation, ConversationState, InboxSettings, SavedReply, Team
+from kalrav.inbox.models import (
+    Conversation,
+    ConversationState,
+    InboxSettings,
+    RoutingRule,
+    SavedReply,
+    Team,
+)
 from kalrav.workspaces.access import workspace_view
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import Member
@@ -238,6 +247,65 @@ def inbox_settings(request: HttpRequest) -> HttpResponse:
         {"form": form, "nav": "inbox"},
         status=400 if form.errors else 200,
     )
+
+
+@workspace_view(Perm.INBOX_VIEW)
+def routing(request: HttpRequest) -> HttpResponse:
+    """Teams and the ordered rules that route new conversations to them."""
+    member: Member = request.member  # type: ignore[attr-defined]
+    teams = Team.objects.filter(workspace=member.workspace)
+    networks = services_networks()
+    team_form = TeamForm(
+        request.POST if request.POST.get("form") == "team" else None, prefix="team"
+    )
+    rule_form = RuleForm(
+        request.POST if request.POST.get("form") == "rule" else None,
+        teams=teams,
+        networks=networks,
+        prefix="rule",
+    )
+    if request.method == "POST":
+        if not member.can(Perm.WORKSPACE_EDIT):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        form = team_form if request.POST.get("form") == "team" else rule_form
+        if form.is_valid():
+            try:
+                if form is team_form:
+                    services.create_team(member, Actor(user=request.user), **form.cleaned_data)
+                else:
+                    services.create_rule(member, Actor(user=request.user), **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("inbox:routing", ws=member.workspace.slug)
+    context = {
+        "teams": teams,
+        "rules": RoutingRule.objects.filter(workspace=member.workspace).select_related("team"),
+        "team_form": team_form,
+        "rule_form": rule_form,
+        "nav": "inbox",
+    }
+    status = 400 if (team_form.errors or rule_form.errors) else 200
+    return render(request, "inbox/routing.html", context, status=status)
+
+
+@require_POST
+@workspace_view(Perm.WORKSPACE_EDIT)
+def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
+    member: Member = request.member  # type: ignore[attr-defined]
+    get_object_or_404(RoutingRule, pk=rule_id, workspace=member.workspace)
+    services.delete_rule(member, Actor(user=request.user), rule_id)
+    messages.success(request, _("Rule deleted."))
+    return redirect("inbox:routing", ws=member.workspace.slug)
+
+
+def services_networks() -> list[tuple[str, str]]:
+    from kalrav.channels.services import networks
+
+    return networks()
 
 
 @workspace_view(Perm.INBOX_VIEW)
