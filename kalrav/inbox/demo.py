@@ -9,7 +9,7 @@ from django.utils import timezone
 from kalrav.channels.models import Channel, ChannelState
 from kalrav.connectors.base import Author, IncomingItem, ItemKind
 from kalrav.inbox.ingest import ingest
-from kalrav.inbox.models import SavedReply, Team
+from kalrav.inbox.models import RoutingRule, SavedReply, Team
 from kalrav.workspaces.models import Workspace
 
 # (remote id, kind, author handle, author name, minutes ago, text, root)
@@ -121,11 +121,36 @@ def load(workspace: Workspace) -> None:
         )
         for remote_id, kind, handle, name, minutes, text, root in ITEMS
     ]
-    ingest(channel, items, via="poll")
+    teams = {}
     for name, email in (
         ("Support", "support@shantitea.example"),
         ("Sales", "sales@shantitea.example"),
     ):
-        Team.objects.get_or_create(workspace=workspace, name=name, defaults={"email": email})
+        teams[name], _made = Team.objects.get_or_create(
+            workspace=workspace, name=name, defaults={"email": email}
+        )
+    # Rules first, so the demo conversations arrive routed.
+    RoutingRule.objects.get_or_create(
+        workspace=workspace,
+        name="Delivery problems to Support",
+        defaults={
+            "position": 0,
+            "keywords": ["order", "delivery", "late", "never arrived", "অর্ডার", "ऑर्डर"],
+            "team": teams["Support"],
+            "priority": 2,
+            "tags": ["delivery"],
+        },
+    )
+    RoutingRule.objects.get_or_create(
+        workspace=workspace,
+        name="Office and bulk orders to Sales",
+        defaults={
+            "position": 1,
+            "keywords": ["office", "bulk", "γραφείο", "wholesale"],
+            "team": teams["Sales"],
+            "tags": ["sales"],
+        },
+    )
+    ingest(channel, items, via="poll")
     for title, text in SAVED_REPLIES:
         SavedReply.objects.get_or_create(workspace=workspace, title=title, defaults={"text": text})
