@@ -6,9 +6,9 @@ sees why a conversation landed where it did.
 
 from __future__ import annotations
 
-import re
 from functools import partial
 
+import regex
 from django.conf import settings as django_settings
 from django.db import transaction
 from django.utils import timezone
@@ -18,7 +18,8 @@ from kalrav.inbox.models import Conversation, InboxSettings, Message, Note, Rout
 
 
 def _words(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.casefold()))
+    # Letters with their combining marks, so Indic words stay whole.
+    return " ".join(regex.findall(r"[\w\p{M}]+", text.casefold()))
 
 
 def matches(rule: RoutingRule, conversation: Conversation, message: Message) -> bool:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F, Q
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -29,6 +29,7 @@ from kalrav.inbox.models import (
     SavedReply,
     Team,
 )
+from kalrav.inbox.search import search
 from kalrav.workspaces.access import workspace_view
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import Member
@@ -56,12 +57,7 @@ def _filtered(member: Member, form: InboxFilterForm):
     if data.get("sentiment"):
         conversations = conversations.filter(sentiment=data["sentiment"])
     if data.get("q"):
-        q = data["q"]
-        conversations = conversations.filter(
-            Q(messages__text__icontains=q)
-            | Q(author_handle__icontains=q)
-            | Q(author_name__icontains=q)
-        ).distinct()
+        conversations = search(conversations, data["q"])
     # Negative and urgent first: a complaint left waiting costs the most.
     if data.get("sort") == "due":
         return conversations.order_by(F("first_response_due").asc(nulls_last=True), "-priority")

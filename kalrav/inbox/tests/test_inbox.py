@@ -321,3 +321,34 @@ def test_the_inbox_over_the_api(
     )
     assert too_long.status_code == 400
     assert too_long.json()["problems"][0]["field"] == "text"
+
+
+def test_full_text_search_in_every_script(client, channel, members, workspace):
+    ingest(
+        channel,
+        [
+            item("e", "The delivery to Salt Lake was late again", kind=ItemKind.MENTION),
+            item("b", "আমার অর্ডার এখনও আসেনি, খুব দেরি হচ্ছে", author="mou", kind=ItemKind.MENTION),
+            item("g", "Το τσάι ήταν κρύο", author="nikos", kind=ItemKind.MENTION),
+        ],
+        via="poll",
+    )
+    client.force_login(members["agent"].user)
+
+    def found(query):
+        page = client.get(f"/w/{workspace.slug}/inbox/", {"q": query}).content.decode()
+        return {
+            key
+            for key, text in (("e", "Salt Lake"), ("b", "আমার অর্ডার"), ("g", "τσάι"))
+            if text in page
+        }
+
+    assert found("late delivery") == {"e"}
+    assert found("অর্ডার") == {"b"}
+    assert found("τσάι") == {"g"}
+    assert found("lat") == set(), "whole words, not fragments"
+    assert found('"late') == {"e"}, "stray quotes do not break the search"
+    assert found("late OR nonsense") == set(), (
+        "OR typed by a person is a plain word, every word must match"
+    )
+    assert found("mou") == {"b"}, "people are found by name and handle too"
