@@ -121,6 +121,10 @@ class Conversation(models.Model):
                 fields=["workspace", "state", "-last_message_at"], name="inbox_ws_state_time"
             ),
             models.Index(fields=["workspace", "assignee", "state"], name="inbox_ws_assignee"),
+            # The default order of the list: urgent first, then newest.
+            models.Index(
+                fields=["workspace", "-priority", "-last_message_at"], name="inbox_ws_priority_time"
+            ),
         ]
 
     def __str__(self) -> str:
