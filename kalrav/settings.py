@@ -147,7 +147,9 @@ else:
         "name": "kalrav",
         "filename": str(DATA_DIR / "queue.sqlite3"),
         "immediate": False,
-        "consumer": {"workers": HUEY_WORKERS, "worker_type": "thread"},
+        # An idle worker checks the SQLite queue at least every half second (Huey's default backs
+        # off to 10 s), so a post due now is not up to 10 s late after a quiet spell.
+        "consumer": {"workers": HUEY_WORKERS, "worker_type": "thread", "max_delay": 0.5},
     }
     CACHES = {
         "default": {

@@ -225,6 +225,7 @@ HTML_CASES = [
         {"scheduled_at": "2099-01-02T09:30"},
     ),
     Case("publishing:variant-unschedule", "POST", Perm.CONTENT_EDIT, _variant),
+    Case("publishing:variant-publish-now", "POST", Perm.CONTENT_PUBLISH, _variant),
     Case("publishing:media", "GET", Perm.CONTENT_VIEW),
     Case("publishing:media-update", "POST", Perm.CONTENT_EDIT, _asset, {"alt_text": "Tea"}),
     Case("publishing:media-delete", "POST", Perm.CONTENT_EDIT, _asset),

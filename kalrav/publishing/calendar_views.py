@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kalrav.channels.models import Channel
-from kalrav.publishing import calendar_grid, exports, imports, services
+from kalrav.publishing import calendar_grid, exports, imports, notifications, services
 from kalrav.publishing.forms import CalendarFilterForm, ImportForm, PublishingSettingsForm
 from kalrav.publishing.models import Post, Variant
 from kalrav.workspaces.access import workspace_view
@@ -160,6 +160,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         ],
         "nav": "calendar",
         "anything_planned": Variant.objects.filter(post__workspace=member.workspace).exists(),
+        "failures_unread": notifications.unread_count(request.user.pk, member.workspace.pk),
     }
     template = "publishing/_calendar_body.html" if request.htmx else "publishing/calendar.html"  # type: ignore[attr-defined]
     with timezone.override(zone):

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from kalrav.channels.models import ChannelState
 from kalrav.connectors.base import PublishedRef
 from kalrav.publishing.models import Attempt, Variant, VariantState
 from kalrav.workspaces import audit
@@ -29,6 +30,11 @@ def _due(now: datetime) -> Q:
     )
 
 
+def _publishable() -> Q:
+    # A paused channel keeps its variants scheduled: they go out once it is resumed.
+    return ~Q(channel__state=ChannelState.PAUSED)
+
+
 def claim_due_variants(
     worker: str, *, now: datetime | None = None, lease: timedelta = DEFAULT_LEASE, limit: int = 50
 ) -> list[Variant]:
@@ -36,7 +42,7 @@ def claim_due_variants(
     now = now or timezone.now()
     token = f"{worker}:{uuid.uuid4().hex[:12]}"
     candidates = list(
-        Variant.objects.filter(_due(now))
+        Variant.objects.filter(_due(now), _publishable())
         .order_by("scheduled_at")
         .values_list("pk", flat=True)[:limit]
     )
@@ -46,6 +52,43 @@ def claim_due_variants(
         state=VariantState.PUBLISHING, claimed_by=token, lease_expires_at=now + lease
     )
     return list(Variant.objects.filter(claimed_by=token).select_related("channel", "post"))
+
+
+def claim_variant(
+    variant_id: int, worker: str, *, now: datetime | None = None, lease: timedelta = DEFAULT_LEASE
+) -> Variant | None:
+    """Take one variant if it is due (or its holder's lease expired); None if it is not, or if
+    another worker got it first. The same conditional UPDATE as a batch claim."""
+    now = now or timezone.now()
+    token = f"{worker}:{uuid.uuid4().hex[:12]}"
+    due = Variant.objects.filter(_due(now), _publishable(), pk=variant_id).values_list("pk")
+    if not due.exists():
+        # Most asks for a variant already published or taken end here, with a read: on SQLite
+        # even an UPDATE that matches nothing takes the write lock every worker waits for.
+        return None
+    # The subquery keeps the paused-channel join out of the UPDATE itself, which SQLite cannot
+    # join; the condition on state and lease is repeated on the row being updated.
+    taken = Variant.objects.filter(_due(now), pk__in=due).update(
+        state=VariantState.PUBLISHING, claimed_by=token, lease_expires_at=now + lease
+    )
+    if not taken:
+        return None
+    return Variant.objects.select_related("channel", "post", "post__workspace").get(pk=variant_id)
+
+
+def release(variant: Variant, retry_at: datetime) -> bool:
+    """Give a claimed variant back unattempted, due again at `retry_at` (a paused or rate-limited
+    channel); no Attempt is written because nothing was sent."""
+    return bool(
+        Variant.objects.filter(
+            pk=variant.pk, state=VariantState.PUBLISHING, claimed_by=variant.claimed_by
+        ).update(
+            state=VariantState.SCHEDULED,
+            scheduled_at=retry_at,
+            claimed_by="",
+            lease_expires_at=None,
+        )
+    )
 
 
 @transaction.atomic
@@ -88,8 +131,9 @@ def record_failure(
     error_type: str,
     error_text: str,
     retry_at: datetime | None = None,
-) -> None:
-    """End an attempt that did not publish: back to `scheduled` at `retry_at`, or `failed`."""
+) -> bool:
+    """End an attempt that did not publish: back to `scheduled` at `retry_at`, or `failed`.
+    False if this worker no longer held the variant (its lease expired and another took it)."""
     now = timezone.now()
     Attempt.objects.filter(pk=attempt.pk).update(
         finished_at=now, outcome=outcome, error_type=error_type, error_text=error_text
@@ -114,3 +158,4 @@ def record_failure(
             variant,
             {"error": [None, error_text[:500]]},
         )
+    return bool(updated)

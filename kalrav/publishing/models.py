@@ -251,3 +251,30 @@ class Attempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt on {self.variant_id}: {self.outcome}"
+
+
+class Notification(models.Model):
+    """Something a person must see in Kalrav, such as a variant that failed to publish. Kept
+    minimal: the calendar counts the unread ones and opening the post marks them read."""
+
+    class Kind(models.TextChoices):
+        PUBLISH_FAILED = "publish_failed", _("Publishing failed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="publishing_notifications"
+    )
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    variant = models.ForeignKey(
+        Variant, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    text = models.TextField(help_text="the network's own words")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "workspace", "read_at"], name="unread_notes")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Iterable
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -421,6 +421,7 @@ def schedule_variant(member: Member, actor: Actor, variant_id: int, when: dateti
     variant.scheduled_at = when
     variant.last_error = ""
     variant.save()
+    _enqueue_on_commit(variant)
     audit.record(
         member.workspace,
         actor,
@@ -429,6 +430,54 @@ def schedule_variant(member: Member, actor: Actor, variant_id: int, when: dateti
         audit.diff(
             {"state": before, "scheduled_at": before_time and before_time.isoformat()},
             {"state": variant.state, "scheduled_at": when.isoformat()},
+        ),
+    )
+    return variant
+
+
+def _enqueue_on_commit(variant: Variant) -> None:
+    # A variant due within minutes gets its publishing task now, with an eta, so it goes out on
+    # time instead of waiting for the next sweep; the sweep is the backstop either way.
+    from kalrav.publishing.tasks import enqueue_if_soon
+
+    transaction.on_commit(lambda: enqueue_if_soon(variant))
+
+
+@transaction.atomic
+def publish_now(member: Member, actor: Actor, variant_id: int) -> Variant:
+    """The "publish now" button: the same checks as scheduling (approval, the network's and the
+    brand's rules), then due at once. A failed variant may be sent again this way."""
+    _require(member, Perm.CONTENT_PUBLISH)
+    variant = _locked_variant(member, variant_id)
+    if variant.state not in (
+        VariantState.DRAFT,
+        VariantState.APPROVED,
+        VariantState.SCHEDULED,
+        VariantState.FAILED,
+    ):
+        raise ValidationError(
+            _("A variant that is “%(state)s” cannot be published now.")
+            % {"state": variant.get_state_display()}
+        )
+    now = timezone.now()
+    # Checked as if scheduled a moment ahead: "now" is never in the future by the time it runs.
+    _check_schedulable(member, variant, now + timedelta(seconds=1))
+    before = variant.state
+    before_time = variant.scheduled_at
+    if variant.state != VariantState.SCHEDULED:
+        _move(variant, VariantState.SCHEDULED)
+    variant.scheduled_at = now
+    variant.last_error = ""
+    variant.save()
+    _enqueue_on_commit(variant)
+    audit.record(
+        member.workspace,
+        actor,
+        "variant.publish_now",
+        variant,
+        audit.diff(
+            {"state": before, "scheduled_at": before_time and before_time.isoformat()},
+            {"state": variant.state, "scheduled_at": now.isoformat()},
         ),
     )
     return variant

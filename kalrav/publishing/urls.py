@@ -31,6 +31,11 @@ urlpatterns = [
         views.variant_unschedule,
         name="variant-unschedule",
     ),
+    path(
+        W + "variants/<int:variant_id>/publish-now/",
+        views.variant_publish_now,
+        name="variant-publish-now",
+    ),
     path(W + "media/", media_views.media_library, name="media"),
     path(W + "media/<int:asset_id>/", media_views.update, name="media-update"),
     path(W + "media/<int:asset_id>/delete/", media_views.delete, name="media-delete"),

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kalrav.channels.models import Channel
-from kalrav.publishing import checks, preview, services
+from kalrav.publishing import checks, notifications, preview, services
 from kalrav.publishing.forms import CommentForm, PostForm, ScheduleForm
 from kalrav.publishing.models import MediaAsset, Post, Variant
 from kalrav.workspaces.access import workspace_view
@@ -163,6 +163,8 @@ def post_page(request: HttpRequest, post_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("Post saved."))
                 return redirect("publishing:post", ws=member.workspace.slug, post_id=post.pk)
+    # Opening the post is how its failure notifications are seen.
+    notifications.mark_read(request.user.pk, post.pk)
     zone = services.zone_of(member.workspace)
     context = {
         **_composer_context(member, form, post, texts),
@@ -350,3 +352,14 @@ def post_delete(request: HttpRequest, post_id: int) -> HttpResponse:
         return redirect("publishing:post", ws=member.workspace.slug, post_id=post.pk)
     messages.success(request, _("Post deleted."))
     return redirect("publishing:calendar", ws=member.workspace.slug)
+
+
+@require_POST
+@workspace_view(Perm.CONTENT_PUBLISH)
+def variant_publish_now(request: HttpRequest, variant_id: int) -> HttpResponse:
+    return _variant_action(
+        request,
+        variant_id,
+        lambda v: services.publish_now(_member(request), _actor(request), v.pk),
+        _("Publishing now; this page shows the result in a moment."),
+    )

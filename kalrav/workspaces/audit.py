@@ -52,6 +52,7 @@ ACTION_LABELS = {
     "variant.move": _("moved a variant on the calendar"),
     "variant.published": _("published a variant"),
     "variant.failed": _("failed to publish a variant"),
+    "variant.publish_now": _("asked to publish a variant now"),
     "media.upload": _("uploaded media"),
     "media.update": _("changed media"),
     "media.delete": _("deleted media"),

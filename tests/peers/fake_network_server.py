@@ -1,0 +1,168 @@
+"""A test network on loopback, and the connector that publishes to it.
+
+The server answers like a network that honours an idempotency key (as Mastodon does): the first
+POST with a key creates a post; a repeat with the same key returns that post and creates nothing.
+It counts every request per key, so a test can tell a safe resend from a duplicate post. Each
+answer waits `latency` seconds (a range picks a random wait), like a real network's round trip.
+
+The connector is registered only by test settings (tests/publish_kill_settings.py), never by
+production settings.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+
+from kalrav.connectors import registry
+from kalrav.connectors.base import (
+    ConnectorContext,
+    OutgoingPost,
+    PublishedRef,
+    Publisher,
+    SettingsField,
+)
+from kalrav.connectors.errors import AuthExpired, RateLimited, Rejected, Transient
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Hundreds of workers may connect at once in the burst benchmark.
+    request_queue_size = 1024
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A worker killed mid-request resets its connection: expected here, not worth a trace.
+        pass
+
+
+class FakeNetwork:
+    def __init__(self, latency: float | tuple[float, float] = (0.02, 0.05)) -> None:
+        self.latency = latency
+        self.lock = threading.Lock()
+        self.posts: dict[str, dict[str, Any]] = {}  # idempotency key -> post
+        self.requests: Counter[str] = Counter()  # idempotency key -> POSTs received
+        self.server = _Server(("127.0.0.1", 0), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def __enter__(self) -> FakeNetwork:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def wait(self) -> None:
+        low, high = self.latency if isinstance(self.latency, tuple) else (self.latency,) * 2
+        time.sleep(random.uniform(low, high))  # noqa: S311 - simulated latency
+
+    def create(self, key: str, text: str) -> tuple[dict[str, Any], bool]:
+        with self.lock:
+            self.requests[key] += 1
+            if key in self.posts:
+                return self.posts[key], False
+            number = len(self.posts) + 1
+            post = {
+                "id": str(number),
+                "url": f"{self.url}/posts/{number}",
+                "text": text,
+                "key": key,
+                "received_at": time.time(),
+            }
+            self.posts[key] = post
+            return post, True
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        network = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:  # quiet
+                pass
+
+            def _answer(self, status: int, body: Any) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                payload = json.loads(self.rfile.read(length) or b"{}")
+                key = self.headers.get("Idempotency-Key", "")
+                network.wait()
+                if not key:
+                    self._answer(422, {"error": "Idempotency-Key is required"})
+                    return
+                if payload.get("text", "").startswith("REJECT"):
+                    self._answer(422, {"error": "This text is not allowed here"})
+                    return
+                post, _created = network.create(key, payload.get("text", ""))
+                self._answer(200, post)
+
+            def do_GET(self) -> None:
+                with network.lock:
+                    body = {"posts": list(network.posts.values()), "requests": network.requests}
+                self._answer(200, body)
+
+        return Handler
+
+
+class LoopbackConnector:
+    """Publishes to a FakeNetwork at the channel's `server_url`, sending the idempotency key."""
+
+    slug = "loopnet"
+    label = "Loopback test network"
+    rules = registry.get("mastodon").rules
+    capabilities: tuple[type, ...] = (Publisher,)
+    settings_fields = (SettingsField("server_url", "Server", kind="url"),)
+    idempotent_publish = True
+
+    _clients: dict[str, httpx.Client] = {}
+
+    def __init__(self, context: ConnectorContext) -> None:
+        self.context = context
+        url = str(context.config["server_url"])
+        # One pooled client per server and process: the burst benchmark sends thousands.
+        if url not in self._clients:
+            self._clients[url] = httpx.Client(base_url=url, timeout=10)
+        self.client = self._clients[url]
+
+    def validate(self, post: OutgoingPost) -> list:
+        return []
+
+    def publish(self, post: OutgoingPost, *, idempotency_key: str) -> PublishedRef:
+        try:
+            response = self.client.post(
+                "/posts", json={"text": post.text}, headers={"Idempotency-Key": idempotency_key}
+            )
+        except httpx.HTTPError as error:
+            raise Transient(f"{type(error).__name__}: {error}") from error
+        if response.status_code == 401:
+            raise AuthExpired(response.text)
+        if response.status_code == 429:
+            raise RateLimited(response.text, retry_after=1)
+        if response.status_code >= 500:
+            raise Transient(response.text)
+        if response.status_code >= 400:
+            raise Rejected(response.json().get("error", response.text))
+        body = response.json()
+        return PublishedRef(remote_id=body["id"], url=body["url"])
+
+    def delete(self, ref: PublishedRef, *, idempotency_key: str) -> None:
+        raise Rejected("The loopback network keeps its posts.")
