@@ -125,6 +125,8 @@ class Conversation(models.Model):
             models.Index(
                 fields=["workspace", "-priority", "-last_message_at"], name="inbox_ws_priority_time"
             ),
+            # "Time left to answer" order.
+            models.Index(fields=["workspace", "first_response_due"], name="inbox_ws_due"),
         ]
 
     def __str__(self) -> str:
