@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import require_service
 from kalrav.nlp import services
 
 SHARED_DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
@@ -22,5 +23,5 @@ def classify(identifier):
 def shared(*parts: str) -> Path:
     path = SHARED_DATA.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"{path} is not available (the shared data sits beside the project)")
+        require_service(f"{path} (the shared data sits beside the project)")
     return path
