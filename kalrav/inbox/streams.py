@@ -12,6 +12,7 @@ import contextlib
 import logging
 
 from asgiref.sync import sync_to_async
+from django.db import connection
 
 from kalrav.channels import services as channels
 from kalrav.channels.models import Channel, ChannelState
@@ -41,6 +42,14 @@ async def _pause(stop: asyncio.Event, seconds: float) -> None:
 
 async def follow(channel_id: int, stop: asyncio.Event) -> None:
     """Keep one channel's stream open until `stop`, storing each item as it arrives."""
+    try:
+        await _follow(channel_id, stop)
+    finally:
+        # The database connection lives in the thread sync_to_async used; give it back.
+        await sync_to_async(connection.close)()
+
+
+async def _follow(channel_id: int, stop: asyncio.Event) -> None:
     backoff = 1.0
     while not stop.is_set():
         try:
