@@ -11,6 +11,9 @@ log = logging.getLogger("kalrav.listen")
 
 class Command(BaseCommand):
     help = "Hold the long-lived network streams (one process per shard at scale)."
+    # The web process runs Django's system checks; importing every connector again here for
+    # them would cost each worker and listener process tens of megabytes.
+    requires_system_checks: list[str] = []
 
     def handle(self, *args, **options):
         asyncio.run(self._run())

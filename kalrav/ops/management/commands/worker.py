@@ -5,6 +5,9 @@ from django.core.management.base import BaseCommand
 
 class Command(BaseCommand):
     help = "Run a Huey queue worker alone (scale out by running more of these, on more machines)."
+    # The web process runs Django's system checks; importing every connector again here for
+    # them would cost each worker and listener process tens of megabytes.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         parser.add_argument("--workers", type=int, default=settings.HUEY_WORKERS)
