@@ -216,13 +216,24 @@ def backoff(attempt: int, base: float) -> float:
     return random.uniform(0, min(MAX_BACKOFF, base * 2**attempt))  # noqa: S311 - not for security
 
 
+def _client_options(base_url, headers, timeout, follow_redirects, guard) -> dict:
+    """What the sync and async clients share: Kalrav's user agent and the address guard."""
+    return {
+        "base_url": base_url,
+        "headers": {"User-Agent": USER_AGENT, **(headers or {})},
+        "timeout": timeout,
+        "follow_redirects": follow_redirects,
+        "event_hooks": {"request": [guard]},
+    }
+
+
 class _Settings:
     def __init__(
-        self, *, retries: int, backoff_base: float, allow_private: bool, resolver: Resolver
+        self, *, retries: int, backoff_base: float, allow_private: bool | None, resolver: Resolver
     ):
         self.retries = retries
         self.backoff_base = backoff_base
-        self.allow_private = allow_private
+        self.allow_private = private_addresses_allowed() if allow_private is None else allow_private
         self.resolver = resolver
 
     def should_retry(self, method: str, attempt: int, error: ConnectorError) -> bool:
@@ -259,16 +270,12 @@ class HttpClient:
         self._settings = _Settings(
             retries=retries,
             backoff_base=backoff_base,
-            allow_private=private_addresses_allowed() if allow_private is None else allow_private,
+            allow_private=allow_private,
             resolver=resolver,
         )
         self._sleep = sleep
         self._client = httpx.Client(
-            base_url=base_url,
-            headers={"User-Agent": USER_AGENT, **(headers or {})},
-            timeout=timeout,
-            follow_redirects=follow_redirects,
-            event_hooks={"request": [self._guard]},
+            **_client_options(base_url, headers, timeout, follow_redirects, self._guard)
         )
 
     def _guard(self, request: httpx.Request) -> None:
@@ -331,16 +338,12 @@ class AsyncHttpClient:
         self._settings = _Settings(
             retries=retries,
             backoff_base=backoff_base,
-            allow_private=private_addresses_allowed() if allow_private is None else allow_private,
+            allow_private=allow_private,
             resolver=resolver,
         )
         self._sleep = sleep
         self._client = httpx.AsyncClient(
-            base_url=base_url,
-            headers={"User-Agent": USER_AGENT, **(headers or {})},
-            timeout=timeout,
-            follow_redirects=follow_redirects,
-            event_hooks={"request": [self._guard]},
+            **_client_options(base_url, headers, timeout, follow_redirects, self._guard)
         )
 
     async def _guard(self, request: httpx.Request) -> None:

@@ -86,6 +86,13 @@ class TextIn(Schema):
     text: str
 
 
+def _acting(request: HttpRequest, ws: str, permission: Perm):
+    """The caller's membership and who to record; the services answer 404 (through the API's
+    error handler) for a conversation outside the workspace."""
+    who = caller(request)
+    return who.member(ws, permission), who.actor
+
+
 def _conversations(member):
     return Conversation.objects.filter(workspace=member.workspace)
 
@@ -133,11 +140,9 @@ def get_conversation(request: HttpRequest, ws: str, conversation_id: int):
     openapi_extra=perm(Perm.INBOX_REPLY),
 )
 def assign(request: HttpRequest, ws: str, conversation_id: int, payload: AssignIn):
-    who = caller(request)
-    member = who.member(ws, Perm.INBOX_REPLY)
-    get_object_or_404(_conversations(member), pk=conversation_id)
+    member, actor = _acting(request, ws, Perm.INBOX_REPLY)
     return services.assign(
-        member, who.actor, conversation_id, assignee_id=payload.assignee_id, team_id=payload.team_id
+        member, actor, conversation_id, assignee_id=payload.assignee_id, team_id=payload.team_id
     )
 
 
@@ -147,10 +152,8 @@ def assign(request: HttpRequest, ws: str, conversation_id: int, payload: AssignI
     openapi_extra=perm(Perm.INBOX_REPLY),
 )
 def set_state(request: HttpRequest, ws: str, conversation_id: int, payload: StateIn):
-    who = caller(request)
-    member = who.member(ws, Perm.INBOX_REPLY)
-    get_object_or_404(_conversations(member), pk=conversation_id)
-    return services.set_state(member, who.actor, conversation_id, payload.state)
+    member, actor = _acting(request, ws, Perm.INBOX_REPLY)
+    return services.set_state(member, actor, conversation_id, payload.state)
 
 
 @router.post(
@@ -159,10 +162,8 @@ def set_state(request: HttpRequest, ws: str, conversation_id: int, payload: Stat
     openapi_extra=perm(Perm.INBOX_REPLY),
 )
 def set_tags(request: HttpRequest, ws: str, conversation_id: int, payload: TagsIn):
-    who = caller(request)
-    member = who.member(ws, Perm.INBOX_REPLY)
-    get_object_or_404(_conversations(member), pk=conversation_id)
-    return services.set_tags(member, who.actor, conversation_id, payload.tags)
+    member, actor = _acting(request, ws, Perm.INBOX_REPLY)
+    return services.set_tags(member, actor, conversation_id, payload.tags)
 
 
 @router.post(
@@ -172,10 +173,8 @@ def set_tags(request: HttpRequest, ws: str, conversation_id: int, payload: TagsI
 )
 def reply(request: HttpRequest, ws: str, conversation_id: int, payload: TextIn):
     """Queue a reply; `delivery` turns to `sent` (or `failed` with the network's words) once tried."""
-    who = caller(request)
-    member = who.member(ws, Perm.INBOX_REPLY)
-    get_object_or_404(_conversations(member), pk=conversation_id)
-    return Status(202, services.reply(member, who.actor, conversation_id, payload.text))
+    member, actor = _acting(request, ws, Perm.INBOX_REPLY)
+    return Status(202, services.reply(member, actor, conversation_id, payload.text))
 
 
 @router.post(
@@ -184,8 +183,6 @@ def reply(request: HttpRequest, ws: str, conversation_id: int, payload: TextIn):
     openapi_extra=perm(Perm.INBOX_VIEW),
 )
 def note(request: HttpRequest, ws: str, conversation_id: int, payload: TextIn):
-    who = caller(request)
-    member = who.member(ws, Perm.INBOX_VIEW)
-    get_object_or_404(_conversations(member), pk=conversation_id)
-    services.add_note(member, who.actor, conversation_id, payload.text)
+    member, actor = _acting(request, ws, Perm.INBOX_VIEW)
+    services.add_note(member, actor, conversation_id, payload.text)
     return Status(201, None)

@@ -4,7 +4,6 @@ with language and sentiment. The same item from a stream, a webhook and a poll s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -34,25 +33,22 @@ def ingest(channel: Channel, items: Sequence[IncomingItem], *, via: str) -> list
     if not fresh:
         return []
     analysis = classify_batch([item.text for item in fresh])
+    targets = InboxSettings.for_workspace(channel.workspace_id)
     created: list[Message] = []
     for item, found in zip(fresh, analysis, strict=True):
         try:
             with transaction.atomic():
-                created.append(_store(channel, item, found, via))
+                created.append(_store(channel, item, found, via, targets))
         except IntegrityError:
             continue  # another path (stream vs poll) stored it a moment ago
     return created
 
 
-def _due(channel: Channel, received: datetime) -> datetime:
-    settings, _created = InboxSettings.objects.select_related("workspace").get_or_create(
-        workspace_id=channel.workspace_id
-    )
-    return sla.deadline(received, settings.first_response_minutes, settings.calendar())
-
-
-def _store(channel: Channel, item: IncomingItem, found, via: str) -> Message:
+def _store(
+    channel: Channel, item: IncomingItem, found, via: str, targets: InboxSettings
+) -> Message:
     key = _thread_key(item)
+    received = timezone.now()
     conversation, made = Conversation.objects.select_for_update().get_or_create(
         channel=channel,
         root_remote_id=key,
@@ -64,7 +60,10 @@ def _store(channel: Channel, item: IncomingItem, found, via: str) -> Message:
             "author_name": item.author.display_name,
             "author_url": item.author.url,
             "excerpt": item.text[:280],
-            "received_at": timezone.now(),
+            "received_at": received,
+            "first_response_due": sla.deadline(
+                received, targets.first_response_minutes, targets.calendar()
+            ),
             "language": found.language,
             "sentiment": found.sentiment,
             "sentiment_score": found.sentiment_score,
@@ -72,9 +71,6 @@ def _store(channel: Channel, item: IncomingItem, found, via: str) -> Message:
             "priority": Priority.HIGH if found.sentiment == "negative" else Priority.NORMAL,
         },
     )
-    if made:
-        conversation.first_response_due = _due(channel, conversation.received_at)
-        conversation.save(update_fields=["first_response_due"])
     message = Message.objects.create(
         conversation=conversation,
         channel=channel,

@@ -26,6 +26,14 @@ class InboxSettings(models.Model):
     def __str__(self) -> str:
         return f"Inbox settings of {self.workspace}"
 
+    @classmethod
+    def for_workspace(cls, workspace_id: int) -> InboxSettings:
+        """The workspace's settings, created with the defaults on first use."""
+        settings, _created = cls.objects.select_related("workspace").get_or_create(
+            workspace_id=workspace_id
+        )
+        return settings
+
     def calendar(self):
         from kalrav.inbox.sla import BusinessCalendar
 

@@ -39,10 +39,7 @@ def matches(rule: RoutingRule, conversation: Conversation, message: Message) -> 
 
 
 def _closed_now(conversation: Conversation) -> bool:
-    settings, _created = InboxSettings.objects.select_related("workspace").get_or_create(
-        workspace_id=conversation.workspace_id
-    )
-    calendar = settings.calendar()
+    calendar = InboxSettings.for_workspace(conversation.workspace_id).calendar()
     if calendar.always_open:
         return False
     now = timezone.now().astimezone(calendar.zone)

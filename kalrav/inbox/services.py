@@ -7,7 +7,6 @@ connector in a task; the first reply that reaches the network sets the first-res
 from __future__ import annotations
 
 import string
-from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -82,7 +81,7 @@ def assign(
         and conversation.first_response_at is None
     ):
         team = Team.objects.get(pk=team_id)
-        settings, _created = InboxSettings.objects.get_or_create(workspace_id=member.workspace_id)
+        settings = InboxSettings.for_workspace(member.workspace_id)
         conversation.first_response_due = sla.deadline(
             conversation.received_at, team.first_response_minutes, settings.calendar()
         )
@@ -292,10 +291,6 @@ def first_response_minutes(conversation: Conversation) -> float | None:
     if conversation.first_response_at is None:
         return None
     return (conversation.first_response_at - conversation.received_at).total_seconds() / 60
-
-
-def waiting_since(conversation: Conversation) -> datetime:
-    return conversation.received_at
 
 
 @transaction.atomic

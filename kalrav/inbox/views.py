@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kalrav.channels.models import Channel
+from kalrav.channels.services import networks as channel_networks
 from kalrav.inbox import services
 from kalrav.inbox.forms import (
     InboxFilterForm,
@@ -258,7 +259,7 @@ def saved_reply_text(request: HttpRequest, conversation_id: int) -> HttpResponse
 @workspace_view(Perm.WORKSPACE_EDIT)
 def inbox_settings(request: HttpRequest) -> HttpResponse:
     member: Member = request.member  # type: ignore[attr-defined]
-    current, _created = InboxSettings.objects.get_or_create(workspace=member.workspace)
+    current = InboxSettings.for_workspace(member.workspace.pk)
     hours = "\n".join(
         f"{day} " + ", ".join(f"{a}-{b}" for a, b in windows)
         for day, windows in current.business_hours.items()
@@ -286,7 +287,7 @@ def routing(request: HttpRequest) -> HttpResponse:
     """Teams and the ordered rules that route new conversations to them."""
     member: Member = request.member  # type: ignore[attr-defined]
     teams = Team.objects.filter(workspace=member.workspace)
-    networks = services_networks()
+    networks = channel_networks()
     team_form = TeamForm(
         request.POST if request.POST.get("form") == "team" else None, prefix="team"
     )
@@ -298,8 +299,6 @@ def routing(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST":
         if not member.can(Perm.WORKSPACE_EDIT):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         form = team_form if request.POST.get("form") == "team" else rule_form
         if form.is_valid():
@@ -334,20 +333,12 @@ def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
     return redirect("inbox:routing", ws=member.workspace.slug)
 
 
-def services_networks() -> list[tuple[str, str]]:
-    from kalrav.channels.services import networks
-
-    return networks()
-
-
 @workspace_view(Perm.INBOX_VIEW)
 def saved_replies(request: HttpRequest) -> HttpResponse:
     member: Member = request.member  # type: ignore[attr-defined]
     form = SavedReplyForm(request.POST or None)
     if request.method == "POST":
         if not member.can(Perm.INBOX_REPLY):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         if form.is_valid():
             services.save_reply_template(member, Actor(user=request.user), **form.cleaned_data)
