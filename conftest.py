@@ -98,3 +98,20 @@ def member_client(client, members):
         return client
 
     return signed_in
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Test databases are dropped at the end even when a thread of a live test (a stream
+    listener, the live server) still holds a PostgreSQL session: those are ended first, so old
+    test databases do not pile up on a long-lived machine."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )

@@ -4,6 +4,11 @@ Fills a fresh database (SQLite by default; DATABASE_URL for PostgreSQL) with N m
 conversations of 1-5 messages, texts drawn from the labelled social posts in ../shared/data
 (13 language sets), then requests the inbox page as an agent would: the default list, filtered
 lists, and searches. The last line is one JSON object.
+
+Response deadlines are set as ingestion sets them (15 minutes in business hours 09:00-18:00, so
+everything received at night shares the next morning's deadline), except for one conversation in
+ten, left without one as conversations stored before targets existed are. --reuse measures the
+database filled by an earlier run (same DATABASE_URL or KALRAV_DATA_DIR) without filling it again.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--reuse", action="store_true", help="measure an earlier run's data")
     options = parser.parse_args()
 
     import django
@@ -53,64 +59,83 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     from kalrav.accounts.models import User
     from kalrav.channels.models import Channel
+    from kalrav.inbox import planner, sla
     from kalrav.inbox.models import Conversation, Message
     from kalrav.workspaces import services
     from kalrav.workspaces.audit import Actor
-    from kalrav.workspaces.models import Member
+    from kalrav.workspaces.models import Member, Workspace
 
     random.seed(7)
-    pool = texts()
-    owner = User.objects.create_user(f"scale{time.time_ns()}@example.test", "scale-pass-123")
-    workspace = services.create_workspace(owner, Actor(user=owner), name="Scale")
-    channels = [
-        Channel.objects.create(workspace=workspace, network="bluesky", name=f"Channel {i}")
-        for i in range(5)
-    ]
-    agent = User.objects.create_user(f"agent{time.time_ns()}@example.test", "scale-pass-123")
-    Member.objects.create(workspace=workspace, user=agent, role="agent")
+    calendar = sla.BusinessCalendar.from_settings(
+        "UTC", {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+    )
+    workspace = (
+        Workspace.objects.filter(name="Scale").order_by("-id").first() if options.reuse else None
+    )
+    if workspace is not None:
+        channels = list(Channel.objects.filter(workspace=workspace).order_by("id"))
+        agent = Member.objects.filter(workspace=workspace, role="agent").get().user
+        made = Message.objects.filter(conversation__workspace=workspace).count()
+        conversation_number = Conversation.objects.filter(workspace=workspace).count()
+        fill_seconds = 0.0
+    else:
+        pool = texts()
+        owner = User.objects.create_user(f"scale{time.time_ns()}@example.test", "scale-pass-123")
+        workspace = services.create_workspace(owner, Actor(user=owner), name="Scale")
+        channels = [
+            Channel.objects.create(workspace=workspace, network="bluesky", name=f"Channel {i}")
+            for i in range(5)
+        ]
+        agent = User.objects.create_user(f"agent{time.time_ns()}@example.test", "scale-pass-123")
+        Member.objects.create(workspace=workspace, user=agent, role="agent")
 
-    started = time.monotonic()
-    now = timezone.now()
-    made = 0
-    conversation_number = 0
-    states = ["new", "open", "pending", "resolved", "resolved", "resolved", "spam"]
-    while made < options.messages:
-        with transaction.atomic():
-            conversations = []
-            sizes = []
-            while sum(sizes) < BATCH and made + sum(sizes) < options.messages:
-                conversation_number += 1
-                text, language, label = random.choice(pool)
-                size = random.randint(1, 5)
-                sizes.append(size)
-                conversations.append(Conversation(
-                    workspace=workspace, channel=random.choice(channels), root_remote_id=f"c{conversation_number}",
-                    kind="comment", author_handle=f"user{random.randint(1, 50000)}", author_name="", excerpt=text[:280],
-                    state=random.choice(states), priority=random.choice([1, 1, 1, 2]), language=language,
-                    sentiment=label, last_message_at=now - timedelta(minutes=conversation_number), received_at=now,
-                ))  # fmt: skip
-            Conversation.objects.bulk_create(conversations)
-            created = list(
-                Conversation.objects.filter(workspace=workspace).order_by("-id")[
-                    : len(conversations)
-                ]
-            )[::-1]
-            messages = []
-            for conversation, size in zip(created, sizes, strict=True):
-                for part in range(size):
+        started = time.monotonic()
+        now = timezone.now()
+        made = 0
+        conversation_number = 0
+        states = ["new", "open", "pending", "resolved", "resolved", "resolved", "spam"]
+        while made < options.messages:
+            with transaction.atomic():
+                conversations = []
+                sizes = []
+                while sum(sizes) < BATCH and made + sum(sizes) < options.messages:
+                    conversation_number += 1
                     text, language, label = random.choice(pool)
-                    messages.append(Message(
-                        conversation=conversation, channel_id=conversation.channel_id, remote_id=f"{conversation.root_remote_id}-{part}",
-                        kind="comment", text=text, created_at=now, language=language, sentiment=label,
+                    size = random.randint(1, 5)
+                    sizes.append(size)
+                    last = now - timedelta(minutes=conversation_number)
+                    received = last - timedelta(minutes=random.randint(0, 120))
+                    due = sla.deadline(received, 15, calendar) if random.random() > 0.1 else None
+                    conversations.append(Conversation(
+                        workspace=workspace, channel=random.choice(channels), root_remote_id=f"c{conversation_number}",
+                        kind="comment", author_handle=f"user{random.randint(1, 50000)}", author_name="", excerpt=text[:280],
+                        state=random.choice(states), priority=random.choice([1, 1, 1, 2]), language=language,
+                        sentiment=label, last_message_at=last, received_at=received, first_response_due=due,
                     ))  # fmt: skip
-            Message.objects.bulk_create(messages)
-            made += len(messages)
-        print(f"\r{made:,} messages", end="", flush=True)
-    fill_seconds = time.monotonic() - started
-    print(f"\nfilled in {fill_seconds:.0f} s")
+                Conversation.objects.bulk_create(conversations)
+                created = list(
+                    Conversation.objects.filter(workspace=workspace).order_by("-id")[
+                        : len(conversations)
+                    ]
+                )[::-1]
+                messages = []
+                for conversation, size in zip(created, sizes, strict=True):
+                    for part in range(size):
+                        text, language, label = random.choice(pool)
+                        messages.append(Message(
+                            conversation=conversation, channel_id=conversation.channel_id, remote_id=f"{conversation.root_remote_id}-{part}",
+                            kind="comment", text=text, created_at=now, language=language, sentiment=label,
+                        ))  # fmt: skip
+                Message.objects.bulk_create(messages)
+                made += len(messages)
+            print(f"\r{made:,} messages", end="", flush=True)
+        fill_seconds = time.monotonic() - started
+        print(f"\nfilled in {fill_seconds:.0f} s")
+    # Planner statistics, as autovacuum (PostgreSQL) and the hourly task (SQLite) keep them.
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+    planner.refresh_statistics()
 
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(agent)

@@ -22,6 +22,13 @@ import httpx
 
 PAGES = [
     "/w/shanti-tea/calendar/",
+    "/w/shanti-tea/calendar/?view=quarter",
+    "/w/shanti-tea/calendar/queues/",
+    "/w/shanti-tea/inbox/",
+    "/w/shanti-tea/inbox/?view=problems",
+    "/w/shanti-tea/inbox/report/",
+    "/w/shanti-tea/inbox/routing/",
+    "/w/shanti-tea/settings/webhooks/",
     "/w/shanti-tea/settings/brand/",
     "/w/shanti-tea/settings/members/",
     "/w/shanti-tea/settings/audit/",

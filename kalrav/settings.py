@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "kalrav.channels",
     "kalrav.publishing",
     "kalrav.inbox",
+    "kalrav.hooks",
     "kalrav.nlp",
 ]
 
@@ -130,6 +131,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- queue and cache ------------------------------------------------------------------------
 REDIS_URL = env.url("REDIS_URL", None, schemes=("redis", "rediss"))
 HUEY_WORKERS = env.int("KALRAV_WORKERS", 2, minimum=1, maximum=64)
+# Each worker's publishing dispatcher: network calls in flight at once, and how often it looks
+# for due posts (milliseconds).
+PUBLISH_CONCURRENCY = env.int("KALRAV_PUBLISH_CONCURRENCY", 16, minimum=1, maximum=128)
+PUBLISH_POLL_SECONDS = env.int("KALRAV_PUBLISH_POLL_MS", 200, minimum=10, maximum=5000) / 1000
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.PriorityRedisHuey",

@@ -1,7 +1,4 @@
-from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from django.views.static import serve
 
 from kalrav.accounts.language import set_language
 from kalrav.api import views as api_views
@@ -9,6 +6,7 @@ from kalrav.api.main import api
 from kalrav.channels import oauth_views as channels_oauth
 from kalrav.inbox import webhooks as inbox_webhooks
 from kalrav.ops import views as ops_views
+from kalrav.web import media as web_media
 
 handler403 = "kalrav.web.views.error_403"
 handler404 = "kalrav.web.views.error_404"
@@ -26,15 +24,12 @@ urlpatterns = [
         api_views.token_revoke,
         name="api-token-revoke",
     ),
-    # Uploaded media (logos for now) for signed-in people; a proxy in front may serve MEDIA_ROOT instead.
-    path(
-        "media/<path:path>",
-        login_required(lambda request, path: serve(request, path, str(settings.MEDIA_ROOT))),
-    ),
+    path("media/<path:path>", web_media.media, name="media"),
     path("channels/oauth/callback/", channels_oauth.callback, name="channels-oauth-callback"),
     path("hooks/channels/<int:channel_id>/", inbox_webhooks.receive, name="channel-webhook"),
     path("", include("kalrav.channels.urls")),
     path("", include("kalrav.inbox.urls")),
+    path("", include("kalrav.hooks.urls")),
     path("", include("kalrav.publishing.urls")),
     path("", include("kalrav.workspaces.urls")),
     path("", include("kalrav.web.urls")),

@@ -74,6 +74,85 @@ def _conversation(members, caller, workspace):
     return {"conversation_id": Conversation.objects.filter(workspace=workspace).latest("pk").pk}
 
 
+def _moderated(members, caller, workspace):
+    """A Bluesky channel that knows its account, a thread it started, a fan's reply there (which
+    may be liked and hidden) and the brand's own answer (which only it may delete)."""
+    from kalrav.channels.models import Channel
+    from kalrav.connectors.base import ItemKind
+    from kalrav.inbox.ingest import ingest
+    from kalrav.inbox.models import Delivery, Direction, Message
+    from kalrav.inbox.tests.fakes import item
+
+    brand = "did:plc:brand"
+    channel = Channel.objects.create(
+        workspace=workspace, network="bluesky", name="Brand", remote_id=brand
+    )
+    root = f"at://{brand}/app.bsky.feed.post/3root{caller}"
+    reply = f"at://did:plc:fan/app.bsky.feed.post/3reply{caller}"
+    (fan,) = ingest(channel, [item(reply, "Love it", root=root, parent=root)], via="poll")
+    own = Message.objects.create(
+        conversation=fan.conversation,
+        channel=channel,
+        remote_id=f"at://{brand}/app.bsky.feed.post/3answer{caller}",
+        kind=ItemKind.REPLY.value,
+        direction=Direction.OUT,
+        delivery=Delivery.SENT,
+        text="Thank you!",
+        created_at=fan.created_at,
+    )
+    return {"message_id": fan.pk, "own_message_id": own.pk}
+
+
+def _fan_message(members, caller, workspace):
+    return {"message_id": _moderated(members, caller, workspace)["message_id"]}
+
+
+def _own_message(members, caller, workspace):
+    return {"message_id": _moderated(members, caller, workspace)["own_message_id"]}
+
+
+def _sla(members, caller, workspace):
+    """A team reachable by email and by a helpdesk endpoint, a hand-off that failed, and a
+    failed delivery to the endpoint (which no test request reaches: the address is public)."""
+    from kalrav import crypto
+    from kalrav.hooks.models import Delivery, DeliveryState, Endpoint
+    from kalrav.inbox.models import Handoff, Team
+
+    conversation_id = _conversation(members, caller, workspace)["conversation_id"]
+    endpoint = Endpoint.objects.create(
+        workspace=workspace,
+        url="https://93.184.215.14/desk",
+        events=["sla.breached"],
+        secret=crypto.encrypt("whsec_test"),
+    )
+    team = Team.objects.create(
+        workspace=workspace,
+        name=f"Billing {caller}",
+        email="billing@example.test",
+        handoff_endpoint=endpoint,
+    )
+    handoff = Handoff.objects.create(
+        conversation_id=conversation_id,
+        team=team,
+        team_name=team.name,
+        via="email",
+        target=team.email,
+        state=Handoff.State.FAILED,
+    )
+    delivery = Delivery.objects.create(endpoint=endpoint, event="ping", state=DeliveryState.FAILED)
+    return {
+        "conversation_id": conversation_id,
+        "team_id": team.pk,
+        "endpoint_id": endpoint.pk,
+        "handoff_id": handoff.pk,
+        "delivery_id": delivery.pk,
+    }
+
+
+def _pick(*names):
+    return lambda m, c, w: {k: v for k, v in _sla(m, c, w).items() if k in names}
+
+
 def _rule(members, caller, workspace):
     from kalrav.inbox.models import RoutingRule
 
@@ -88,6 +167,22 @@ def _saved_reply(members, caller, workspace):
             workspace=workspace, title="Hi", text="Hi {first_name}"
         ).pk
     }
+
+
+def _saved_view(members, caller, workspace):
+    from kalrav.inbox.models import SavedView
+
+    owner = members.get(caller) or members["owner"]
+    view = SavedView.objects.create(workspace=workspace, owner=owner.user, name="Late")
+    return {"view_id": view.pk}
+
+
+def _incoming_message(members, caller, workspace):
+    from kalrav.inbox.models import Message
+
+    found = _conversation(members, caller, workspace)
+    message = Message.objects.filter(conversation_id=found["conversation_id"]).latest("pk")
+    return {**found, "message_id": message.pk}
 
 
 def _post(members, caller, workspace):
@@ -106,6 +201,10 @@ def _post(members, caller, workspace):
         owner, Actor(user=owner.user), variant.pk, datetime(2099, 1, 1, tzinfo=UTC)
     )
     publishing.submit_for_approval(owner, Actor(user=owner.user), variant.pk)
+    # A queue on the channel, so "add to queue" has a slot to take.
+    from kalrav.publishing.models import QueueSlot
+
+    QueueSlot.objects.create(channel_id=channel_id, weekday=0, time="09:30")
     return {"post_id": post.pk, "variant_id": variant.pk}
 
 
@@ -115,6 +214,26 @@ def _variant(members, caller, workspace):
 
 def _post_only(members, caller, workspace):
     return {"post_id": _post(members, caller, workspace)["post_id"]}
+
+
+def _slot(members, caller, workspace):
+    from kalrav.publishing.models import QueueSlot
+
+    channel_id = _channel(members, caller, workspace)["channel_id"]
+    return {"slot_id": QueueSlot.objects.create(channel_id=channel_id, weekday=2, time="13:00").pk}
+
+
+def _published_variant(members, caller, workspace):
+    """A variant published on a network that allows editing (Mastodon), for the buttons that act
+    on a published post; the network itself is only called by a task after the request."""
+    from kalrav.publishing.models import Variant
+
+    found = _variant(members, caller, workspace)
+    variant = Variant.objects.get(pk=found["variant_id"])
+    variant.channel.network = "mastodon"
+    variant.channel.save(update_fields=["network"])
+    Variant.objects.filter(pk=variant.pk).update(state="published", remote_id="109")
+    return found
 
 
 def _asset(members, caller, workspace):
@@ -226,6 +345,40 @@ HTML_CASES = [
     ),
     Case("publishing:variant-unschedule", "POST", Perm.CONTENT_EDIT, _variant),
     Case("publishing:variant-publish-now", "POST", Perm.CONTENT_PUBLISH, _variant),
+    Case(
+        "publishing:variant-delete-published",
+        "POST",
+        Perm.CONTENT_PUBLISH,
+        _published_variant,
+        {"confirm": "yes"},
+    ),
+    Case(
+        "publishing:variant-edit-published",
+        "POST",
+        Perm.CONTENT_PUBLISH,
+        _published_variant,
+        {"text": "Green tea"},
+    ),
+    Case("publishing:queues", "GET", Perm.CONTENT_VIEW),
+    Case("publishing:queue-replace", "POST", Perm.CONTENT_EDIT, _channel, {"c-text": ""}),
+    Case(
+        "publishing:queue-add",
+        "POST",
+        Perm.CONTENT_EDIT,
+        _channel,
+        {"a-days": "weekdays", "a-time": "09:30"},
+    ),
+    Case("publishing:queue-slot-delete", "POST", Perm.CONTENT_EDIT, _slot),
+    Case("publishing:variant-queue", "POST", Perm.CONTENT_EDIT, _variant),
+    Case("publishing:post-queue", "POST", Perm.CONTENT_EDIT, _post_only),
+    Case(
+        "publishing:post-recurrence",
+        "POST",
+        Perm.CONTENT_EDIT,
+        _post_only,
+        {"frequency": "weekly", "interval": "1"},
+    ),
+    Case("publishing:post-recurrence-clear", "POST", Perm.CONTENT_EDIT, _post_only),
     Case("publishing:media", "GET", Perm.CONTENT_VIEW),
     Case("publishing:media-update", "POST", Perm.CONTENT_EDIT, _asset, {"alt_text": "Tea"}),
     Case("publishing:media-delete", "POST", Perm.CONTENT_EDIT, _asset),
@@ -237,6 +390,21 @@ HTML_CASES = [
     Case("inbox:note", "POST", Perm.INBOX_VIEW, _conversation, {"text": "call them"}),
     Case("inbox:reply", "POST", Perm.INBOX_REPLY, _conversation, {"text": "Thanks!"}),
     Case("inbox:saved-reply-text", "GET", Perm.INBOX_VIEW, _conversation),
+    Case("inbox:presence", "POST", Perm.INBOX_VIEW, _conversation),
+    Case(
+        "inbox:message-sentiment",
+        "POST",
+        Perm.INBOX_SENTIMENT,
+        _incoming_message,
+        {"sentiment": "positive"},
+    ),
+    Case("inbox:bulk", "POST", Perm.INBOX_REPLY, data={"ids": "999999", "action": "resolve"}),
+    Case("inbox:views", "GET", Perm.INBOX_VIEW),
+    Case("inbox:views", "POST", Perm.INBOX_VIEW, data={"name": "Late", "query": "state=open"}),
+    Case("inbox:view-change", "POST", Perm.INBOX_VIEW, _saved_view, {"name": "Later"}),
+    Case("inbox:view-delete", "POST", Perm.INBOX_VIEW, _saved_view),
+    Case("inbox:mentions", "GET", Perm.INBOX_VIEW),
+    Case("inbox:mention-suggestions", "GET", Perm.INBOX_VIEW),
     Case("inbox:saved-replies", "GET", Perm.INBOX_VIEW),
     Case("inbox:routing", "GET", Perm.INBOX_VIEW),
     Case(
@@ -246,6 +414,39 @@ HTML_CASES = [
         data={"form": "team", "team-name": "Billing", "team-first_response_minutes": "30"},
     ),
     Case("inbox:rule-delete", "POST", Perm.WORKSPACE_EDIT, _rule),
+    # Response-time report, team pages, hand-offs (kalrav.inbox.sla_views).
+    Case("inbox:sla-report", "GET", Perm.INBOX_REPORT),
+    Case("inbox:sla-report-csv", "GET", Perm.INBOX_REPORT),
+    Case("inbox:team", "GET", Perm.WORKSPACE_EDIT, _pick("team_id")),
+    Case(
+        "inbox:team",
+        "POST",
+        Perm.WORKSPACE_EDIT,
+        _pick("team_id"),
+        {"name": "Billing", "first_response_minutes": "20", "resolution_minutes": "600"},
+    ),
+    Case("inbox:handoff", "POST", Perm.INBOX_REPLY, _pick("conversation_id"), {"team": ""}),
+    Case("inbox:handoff-retry", "POST", Perm.INBOX_REPLY, _pick("handoff_id")),
+    # Outgoing webhooks (kalrav.hooks).
+    Case("hooks:endpoints", "GET", Perm.WEBHOOKS_MANAGE),
+    Case(
+        "hooks:endpoints",
+        "POST",
+        Perm.WEBHOOKS_MANAGE,
+        data={"url": "https://93.184.215.14/hook", "events": "sla.breached"},
+    ),
+    Case("hooks:endpoint", "GET", Perm.WEBHOOKS_MANAGE, _pick("endpoint_id")),
+    Case(
+        "hooks:endpoint",
+        "POST",
+        Perm.WEBHOOKS_MANAGE,
+        _pick("endpoint_id"),
+        {"url": "https://93.184.215.14/hook2", "enabled": "on"},
+    ),
+    Case("hooks:endpoint-test", "POST", Perm.WEBHOOKS_MANAGE, _pick("endpoint_id")),
+    Case("hooks:endpoint-secret", "POST", Perm.WEBHOOKS_MANAGE, _pick("endpoint_id")),
+    Case("hooks:endpoint-delete", "POST", Perm.WEBHOOKS_MANAGE, _pick("endpoint_id")),
+    Case("hooks:delivery-retry", "POST", Perm.WEBHOOKS_MANAGE, _pick("delivery_id")),
     Case("inbox:settings", "GET", Perm.WORKSPACE_EDIT),
     Case(
         "inbox:settings",
@@ -260,6 +461,12 @@ HTML_CASES = [
         data={"title": "Thanks", "text": "Thank you {first_name}"},
     ),
     Case("inbox:saved-reply-delete", "POST", Perm.INBOX_REPLY, _saved_reply),
+    Case("inbox:message-actions", "GET", Perm.INBOX_VIEW, _fan_message),
+    Case("inbox:message-like", "POST", Perm.INBOX_REPLY, _fan_message),
+    Case("inbox:message-unlike", "POST", Perm.INBOX_REPLY, _fan_message),
+    Case("inbox:message-hide", "POST", Perm.INBOX_REPLY, _fan_message),
+    Case("inbox:message-unhide", "POST", Perm.INBOX_REPLY, _fan_message),
+    Case("inbox:message-delete", "POST", Perm.INBOX_MODERATE, _own_message),
 ]
 
 
@@ -304,6 +511,16 @@ def test_html_view(case: Case, caller, client, workspace, members, outsider):
 # --- API -----------------------------------------------------------------------------------
 
 BODIES = {
+    ("patch", "/api/v1/workspaces/{ws}/inbox-targets"): {"resolution_minutes": 600},
+    ("patch", "/api/v1/workspaces/{ws}/teams/{team_id}"): {"resolution_minutes": 600},
+    ("post", "/api/v1/workspaces/{ws}/conversations/{conversation_id}/handoffs"): {
+        "team_id": "ID:team_id"
+    },
+    ("post", "/api/v1/workspaces/{ws}/webhooks"): {
+        "url": "https://93.184.215.14/hook",
+        "events": ["sla.breached"],
+    },
+    ("patch", "/api/v1/workspaces/{ws}/webhooks/{endpoint_id}"): {"description": "Desk"},
     ("patch", "/api/v1/workspaces/{ws}"): {"name": "Renamed"},
     ("patch", "/api/v1/workspaces/{ws}/members/{member_id}"): {"role": "analyst"},
     ("post", "/api/v1/workspaces/{ws}/invitations"): {
@@ -326,14 +543,25 @@ BODIES = {
     ("post", "/api/v1/workspaces/{ws}/conversations/{conversation_id}/notes"): {
         "text": "call them"
     },
+    ("post", "/api/v1/workspaces/{ws}/conversations-bulk"): {
+        "ids": [999999],
+        "action": "state",
+        "value": "resolved",
+    },
+    ("post", "/api/v1/workspaces/{ws}/views"): {"name": "Open", "filters": {"state": "open"}},
+    ("patch", "/api/v1/workspaces/{ws}/views/{view_id}"): {"name": "Later"},
+    ("post", "/api/v1/workspaces/{ws}/messages/{message_id}/sentiment"): {"sentiment": "positive"},
     ("post", "/api/v1/workspaces/{ws}/posts"): {"title": "Tea", "text": "Fresh tea"},
     ("patch", "/api/v1/workspaces/{ws}/posts/{post_id}"): {"title": "Green tea"},
     ("patch", "/api/v1/workspaces/{ws}/variants/{variant_id}"): {"text": "Green tea"},
+    ("post", "/api/v1/workspaces/{ws}/variants/{variant_id}/edit-published"): {"text": "Green tea"},
     ("post", "/api/v1/workspaces/{ws}/variants/{variant_id}/request-changes"): {"comment": "No"},
     ("post", "/api/v1/workspaces/{ws}/variants/{variant_id}/schedule"): {
         "scheduled_at": "2099-01-02T09:30:00+05:30"
     },
     ("post", "/api/v1/workspaces/{ws}/variants/{variant_id}/move"): {"date": "2099-01-05"},
+    ("put", "/api/v1/workspaces/{ws}/channels/{channel_id}/queue"): {"text": "Mon-Fri 09:30"},
+    ("put", "/api/v1/workspaces/{ws}/posts/{post_id}/recurrence"): {"frequency": "weekly"},
     ("post", "/api/v1/workspaces/{ws}/media"): {
         "filename": "dot.png",
         "content_base64": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
@@ -362,6 +590,9 @@ def _token_for(member: Member) -> str:
     return tokens.create_token(member, Actor(user=member.user), name="matrix", role=member.role)[1]
 
 
+MODERATION_ENDS = ("/moderation", "/like", "/unlike", "/hide", "/unhide", "/delete")
+
+
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize(
     ("method", "path", "perm"), API_OPERATIONS, ids=[f"{m} {p}" for m, p, _ in API_OPERATIONS]
@@ -376,6 +607,17 @@ def test_api_operation(method, path, perm, caller, client, workspace, members, o
         **_post(members, caller, workspace),
         **_conversation(members, caller, workspace),
     }
+    # A received message (sentiment corrections) and a saved view the caller owns.
+    ids.update(_incoming_message(members, caller, workspace))
+    ids.update(_saved_view(members, caller, workspace))
+    ids.update(_sla(members, caller, workspace))
+    if path.endswith("-published"):
+        # Deleting or editing on the network acts on a published variant only.
+        ids.update(_published_variant(members, caller, workspace))
+    if "/messages/{message_id}/" in path and path.endswith(MODERATION_ENDS):
+        # Liking and hiding act on a fan's reply; deleting on the network, on the brand's own.
+        found = _moderated(members, caller, workspace)
+        ids["message_id"] = found["own_message_id" if path.endswith("/delete") else "message_id"]
     url = path.format(**{k: v for k, v in ids.items() if "{" + k + "}" in path})
     headers = {}
     if caller == "outsider":
@@ -384,7 +626,8 @@ def test_api_operation(method, path, perm, caller, client, workspace, members, o
     elif caller != "anonymous":
         headers["HTTP_AUTHORIZATION"] = f"Bearer {_token_for(members[caller])}"
     body = {
-        k: (caller if v == "CALLER" else v) for k, v in BODIES.get((method, path), {}).items()
+        k: (caller if v == "CALLER" else ids[v[3:]] if str(v).startswith("ID:") else v)
+        for k, v in BODIES.get((method, path), {}).items()
     } or None
     response = client.generic(
         method.upper(),

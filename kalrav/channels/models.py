@@ -18,6 +18,20 @@ class ChannelState(models.TextChoices):
     FAILING = "failing", _("Failing")
 
 
+class LiveChannels(models.Manager["Channel"]):
+    """Channels still in use. A removed channel that has history (published posts,
+    conversations) is archived instead of deleted, and disappears from every list, form, poller
+    and stream; its posts and conversations still show it, since following a foreign key uses
+    the unfiltered base manager."""
+
+    def get_queryset(self) -> models.QuerySet[Channel]:
+        return super().get_queryset().filter(archived_at=None)
+
+
+class AllChannels(models.Manager["Channel"]):
+    """Archived channels included, for history."""
+
+
 class Channel(models.Model):
     """One connected account, page, group or channel on a network.
 
@@ -49,9 +63,14 @@ class Channel(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = LiveChannels()
+    everything = AllChannels()
 
     class Meta:
         ordering = ["network", "name"]
+        base_manager_name = "everything"
         indexes = [models.Index(fields=["workspace", "state"], name="channel_ws_state")]
 
     def __str__(self) -> str:

@@ -249,7 +249,15 @@ def remove_channel(member: Member, actor: Actor, channel_id: int) -> None:
         channel,
         {"network": [channel.network, None], "name": [channel.name, None]},
     )
-    channel.delete()
+    # Posts that never went out leave with the channel; what it published and what its audience
+    # said stay on the record, so a channel with history is archived, its secrets wiped.
+    channel.variants.filter(published_at=None).delete()
+    if channel.variants.exists() or channel.conversations.exists():
+        channel.credentials = ""
+        channel.archived_at = timezone.now()
+        channel.save(update_fields=["credentials", "archived_at"])
+    else:
+        channel.delete()
 
 
 def context_for(channel: Channel) -> ConnectorContext:
@@ -257,6 +265,7 @@ def context_for(channel: Channel) -> ConnectorContext:
         channel_id=channel.pk,
         config=dict(channel.config),
         credentials=sealed.unseal(channel.credentials),
+        account_id=channel.remote_id,
     )
 
 

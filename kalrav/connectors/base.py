@@ -119,6 +119,30 @@ class Page:
     cursor: Cursor | None  # where to continue next time; None when the network gave none
 
 
+class Moderation(enum.StrEnum):
+    """What a channel can do to an item already on the network, besides answering it."""
+
+    LIKE = "like"
+    UNLIKE = "unlike"
+    HIDE = "hide"
+    UNHIDE = "unhide"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """An item on the network, as the inbox knows it, for liking, hiding or deleting it."""
+
+    remote_id: str
+    kind: ItemKind = ItemKind.COMMENT
+    root_id: str = ""  # the thread's first item
+    parent_id: str = ""
+    author_id: str = ""
+    ours: bool = False  # written by the channel's own account
+    created_at: datetime | None = None
+    like_id: str = ""  # what like() returned, which unlike() undoes
+
+
 @dataclass(frozen=True)
 class MetricRow:
     metric: str  # "likes", "reposts", "replies", "views"…
@@ -138,6 +162,9 @@ class ConnectorContext:
     channel_id: int | str
     config: Mapping[str, Any] = field(default_factory=dict)
     credentials: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # The account's own id on the network as the channel last verified it (a DID, a chat id…);
+    # empty until then. Lets a connector tell its own items from others' without a request.
+    account_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -265,6 +292,16 @@ class Publisher(Protocol):
 
 
 @runtime_checkable
+class Editor(Protocol):
+    """Changes the words of a post already published, where the network allows it. Connectors
+    of networks without editing (Bluesky) do not implement it: delete and post again there."""
+
+    def edit(
+        self, ref: PublishedRef, post: OutgoingPost, *, idempotency_key: str
+    ) -> PublishedRef: ...
+
+
+@runtime_checkable
 class InboxReader(Protocol):
     def fetch_inbox(self, since: Cursor | None) -> Page: ...
 
@@ -290,4 +327,42 @@ class Streamer(Protocol):
     def stream(self, since: Cursor | None) -> AsyncIterator[IncomingItem]: ...
 
 
-CAPABILITIES: tuple[type, ...] = (Publisher, InboxReader, InsightsReader, ListeningSource, Streamer)
+@runtime_checkable
+class Moderator(Protocol):
+    """Like, unlike and delete items on the network. Each network allows these on different
+    items (Bluesky and Mastodon delete only the account's own posts, a Telegram bot that is an
+    administrator deletes anyone's within 48 hours), so `moderation_actions` answers per item,
+    without a request; the network has the last word when the action is tried."""
+
+    def moderation_actions(self, item: ItemRef) -> frozenset[Moderation]: ...
+
+    def like(self, item: ItemRef, *, idempotency_key: str) -> str:
+        """Returns the like's own id on the network, or "" where a like has none."""
+        ...
+
+    def unlike(self, item: ItemRef, *, idempotency_key: str) -> None: ...
+
+    def delete_item(self, item: ItemRef, *, idempotency_key: str) -> None: ...
+
+
+@runtime_checkable
+class ReplyHider(Protocol):
+    """Hide someone's reply in a thread the channel started, for everyone who reads the thread;
+    the reply stays on the network (Bluesky's threadgate, X's hidden replies). A ReplyHider is
+    also a Moderator: its `moderation_actions` says which items may be hidden."""
+
+    def hide(self, item: ItemRef, *, idempotency_key: str) -> None: ...
+
+    def unhide(self, item: ItemRef, *, idempotency_key: str) -> None: ...
+
+
+CAPABILITIES: tuple[type, ...] = (
+    Publisher,
+    Editor,
+    InboxReader,
+    InsightsReader,
+    ListeningSource,
+    Streamer,
+    Moderator,
+    ReplyHider,
+)

@@ -303,6 +303,16 @@ class HttpClient:
             self._sleep(self._settings.pause(attempt, error))
             attempt += 1
 
+    def send_once(self, method: str, url: str, **kwargs) -> httpx.Response:
+        """One request, no retries, returning the response whatever its status: for callers
+        that keep a failure's status and words themselves (outgoing webhook deliveries). A
+        refused address or a transport failure still raises its ConnectorError."""
+        try:
+            return self._client.request(method, url, **kwargs)
+        except httpx.TransportError as exc:
+            request = exc.request if _has_request(exc) else self._client.build_request(method, url)
+            raise _transport_error(exc, request) from exc
+
     def get(self, url: str, **kwargs) -> httpx.Response:
         return self.request("GET", url, **kwargs)
 

@@ -51,6 +51,9 @@ class ConversationOut(Schema):
     first_response_due: datetime | None
     first_response_at: datetime | None
     resolved_at: datetime | None
+    resolution_due: datetime | None
+    first_response_breached_at: datetime | None
+    resolution_breached_at: datetime | None
     last_message_at: datetime
     unread: bool
 
@@ -84,6 +87,13 @@ class TagsIn(Schema):
 
 class TextIn(Schema):
     text: str
+
+
+class ReplyIn(TextIn):
+    # Our newest reply the sender had seen: a colleague's reply sent since is refused (400,
+    # field seen_out_id) unless confirm is true. Leave it out to skip the check.
+    seen_out_id: int | None = None
+    confirm: bool = False
 
 
 def _acting(request: HttpRequest, ws: str, permission: Perm):
@@ -171,10 +181,20 @@ def set_tags(request: HttpRequest, ws: str, conversation_id: int, payload: TagsI
     response={202: MessageOut, **ERRORS},
     openapi_extra=perm(Perm.INBOX_REPLY),
 )
-def reply(request: HttpRequest, ws: str, conversation_id: int, payload: TextIn):
+def reply(request: HttpRequest, ws: str, conversation_id: int, payload: ReplyIn):
     """Queue a reply; `delivery` turns to `sent` (or `failed` with the network's words) once tried."""
     member, actor = _acting(request, ws, Perm.INBOX_REPLY)
-    return Status(202, services.reply(member, actor, conversation_id, payload.text))
+    return Status(
+        202,
+        services.reply(
+            member,
+            actor,
+            conversation_id,
+            payload.text,
+            seen_out_id=payload.seen_out_id,
+            confirm=payload.confirm,
+        ),
+    )
 
 
 @router.post(

@@ -30,6 +30,10 @@ class InboxFilterForm(forms.Form):
         required=False,
         choices=[("", _("Priority, then newest")), ("due", _("Time left to answer"))],
     )
+    # A built-in view the filters narrow further ("problems": open complaints).
+    view = forms.ChoiceField(
+        required=False, choices=[("", ""), ("problems", "problems")], widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, channels, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,6 +77,14 @@ class SavedReplyForm(forms.Form):
 class InboxSettingsForm(forms.Form):
     first_response_minutes = forms.IntegerField(
         label=_("First response target (minutes)"), min_value=1, max_value=7 * 24 * 60
+    )
+    resolution_minutes = forms.IntegerField(
+        label=_("Resolution target (minutes)"),
+        min_value=1,
+        max_value=90 * 24 * 60,
+        initial=24 * 60,
+        required=False,
+        help_text=_("From the first message to resolved, in business hours."),
     )
     business_hours = forms.CharField(
         label=_("Business hours"),
@@ -169,6 +181,13 @@ class TeamForm(forms.Form):
     first_response_minutes = forms.IntegerField(
         label=_("First response target (minutes)"), min_value=1, max_value=7 * 24 * 60, initial=15
     )
+    resolution_minutes = forms.IntegerField(
+        label=_("Resolution target (minutes)"),
+        min_value=1,
+        max_value=90 * 24 * 60,
+        initial=24 * 60,
+        required=False,
+    )
 
 
 class RuleForm(forms.Form):
@@ -196,7 +215,11 @@ class RuleForm(forms.Form):
     team = forms.ChoiceField(label=_("Hand to team"), required=False)
     priority = forms.ChoiceField(label=_("Set priority"), required=False)
     tags = forms.CharField(label=_("Add tags"), required=False, help_text=_("Separated by commas."))
-    handoff = forms.BooleanField(label=_("Email the team"), required=False)
+    handoff = forms.BooleanField(
+        label=_("Hand off to the team"),
+        required=False,
+        help_text=_("By email and to its helpdesk webhook, whichever the team has."),
+    )
     auto_reply = forms.CharField(
         label=_("Automatic reply outside business hours"),
         required=False,
@@ -220,5 +243,5 @@ class RuleForm(forms.Form):
         data["keywords"] = [w.strip() for w in data.get("keywords", "").split(",") if w.strip()]
         data["tags"] = [t.strip().lower() for t in data.get("tags", "").split(",") if t.strip()]
         if data.get("handoff") and not data.get("team"):
-            self.add_error("team", _("Choose the team to email."))
+            self.add_error("team", _("Choose the team to hand off to."))
         return data

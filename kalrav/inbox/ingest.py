@@ -4,15 +4,16 @@ with language and sentiment. The same item from a stream, a webhook and a poll s
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kalrav.channels.models import Channel
 from kalrav.connectors.base import IncomingItem, ItemKind
-from kalrav.inbox import sla
+from kalrav.inbox import events, sla
 from kalrav.inbox.models import Conversation, ConversationState, InboxSettings, Message, Priority
-from kalrav.nlp.services import classify_batch
+from kalrav.nlp.services import classify_batch, inbox_uses_quality
 
 
 def _thread_key(item: IncomingItem) -> str:
@@ -32,7 +33,7 @@ def ingest(channel: Channel, items: Sequence[IncomingItem], *, via: str) -> list
     fresh = [item for item in items if item.remote_id not in known]
     if not fresh:
         return []
-    analysis = classify_batch([item.text for item in fresh])
+    analysis = classify_batch([item.text for item in fresh], quality=inbox_uses_quality())
     targets = InboxSettings.for_workspace(channel.workspace_id)
     created: list[Message] = []
     for item, found in zip(fresh, analysis, strict=True):
@@ -41,6 +42,8 @@ def ingest(channel: Channel, items: Sequence[IncomingItem], *, via: str) -> list
                 created.append(_store(channel, item, found, via, targets))
         except IntegrityError:
             continue  # another path (stream vs poll) stored it a moment ago
+    if created:
+        transaction.on_commit(partial(events.message_received, created))  # outgoing webhooks
     return created
 
 
@@ -63,6 +66,9 @@ def _store(
             "received_at": received,
             "first_response_due": sla.deadline(
                 received, targets.first_response_minutes, targets.calendar()
+            ),
+            "resolution_due": sla.deadline(
+                received, targets.resolution_minutes, targets.calendar()
             ),
             "language": found.language,
             "sentiment": found.sentiment,

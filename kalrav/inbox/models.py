@@ -18,6 +18,9 @@ class InboxSettings(models.Model):
     first_response_minutes = models.PositiveIntegerField(
         _("first response target (minutes)"), default=15
     )
+    resolution_minutes = models.PositiveIntegerField(
+        _("resolution target (minutes)"), default=24 * 60
+    )
     business_hours = models.JSONField(
         default=dict, blank=True, help_text='{"mon": [["09:00", "18:00"]], ...}'
     )
@@ -50,6 +53,25 @@ class Team(models.Model):
     email = models.EmailField(_("hand-off email"), blank=True)
     first_response_minutes = models.PositiveIntegerField(
         _("first response target (minutes)"), default=15
+    )
+    resolution_minutes = models.PositiveIntegerField(
+        _("resolution target (minutes)"), default=24 * 60
+    )
+    # The team's own calendar (kalrav.inbox.targets): empty hours and zone mean the workspace's;
+    # its holidays add to the workspace's.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    business_hours = models.JSONField(default=dict, blank=True)
+    holidays = models.JSONField(default=list, blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="inbox_teams", verbose_name=_("members")
+    )
+    handoff_endpoint = models.ForeignKey(
+        "hooks.Endpoint",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="teams",
+        verbose_name=_("helpdesk webhook"),
     )
 
     class Meta:
@@ -114,6 +136,17 @@ class Conversation(models.Model):
         null=True, blank=True, help_text="target, in business hours"
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_due = models.DateTimeField(
+        null=True, blank=True, help_text="target, in business hours"
+    )
+    # Set once, by the first run of the breach check that finds the target missed.
+    first_response_breached_at = models.DateTimeField(null=True, blank=True)
+    resolution_breached_at = models.DateTimeField(null=True, blank=True)
+    # Measured when the answer or resolution happens, so the report aggregates in SQL.
+    first_response_business_minutes = models.FloatField(null=True, blank=True)
+    first_response_wall_minutes = models.FloatField(null=True, blank=True)
+    resolution_business_minutes = models.FloatField(null=True, blank=True)
+    resolution_wall_minutes = models.FloatField(null=True, blank=True)
     last_message_at = models.DateTimeField(default=timezone.now)
     unread = models.BooleanField(default=True)
 
@@ -135,6 +168,31 @@ class Conversation(models.Model):
             ),
             # "Time left to answer" order.
             models.Index(fields=["workspace", "first_response_due"], name="inbox_ws_due"),
+            # The to-do list, the inbox's default, in its two orders (kalrav.inbox.ordering),
+            # ending with the id as the orders do. The condition must stay the view's filter.
+            models.Index(
+                fields=["workspace", "-priority", "-last_message_at", "-id"],
+                condition=models.Q(state__in=["new", "open", "pending"]),
+                name="inbox_todo_priority_time",
+            ),
+            models.Index(
+                fields=["workspace", "first_response_due", "-priority", "-last_message_at", "-id"],
+                condition=models.Q(state__in=["new", "open", "pending"]),
+                name="inbox_todo_due",
+            ),
+            # The breach check, every minute: only conversations still waiting are indexed.
+            models.Index(
+                fields=["first_response_due"],
+                condition=models.Q(first_response_at=None, first_response_breached_at=None),
+                name="inbox_first_response_waiting",
+            ),
+            models.Index(
+                fields=["resolution_due"],
+                condition=models.Q(resolved_at=None, resolution_breached_at=None),
+                name="inbox_resolution_waiting",
+            ),
+            # The response-time report: conversations received in a date range.
+            models.Index(fields=["workspace", "received_at"], name="inbox_ws_received"),
         ]
 
     def __str__(self) -> str:
@@ -183,6 +241,19 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     error = models.TextField(blank=True)
+    # A person's correction of the model's sentiment (see kalrav.inbox.corrections).
+    sentiment_corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sentiment_corrected_at = models.DateTimeField(null=True, blank=True)
+    # Likes, hiding and deletion on the network (kalrav.inbox.moderation). `moderation_pending`
+    # names the action sent to the network and not answered yet.
+    liked_at = models.DateTimeField(null=True, blank=True)
+    like_remote_id = models.CharField(max_length=255, blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    moderation_pending = models.CharField(max_length=8, blank=True)
+    moderation_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -273,3 +344,99 @@ class RoutingRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SavedView(models.Model):
+    """A member's named filters, sort and search for the inbox list; private unless shared
+    with the workspace."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="inbox_views")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=80)
+    shared = models.BooleanField(_("shared with the workspace"), default=False)
+    filters = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "owner", "name"], name="inbox_view_name_per_owner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InboxNotification(models.Model):
+    """Something in the inbox a member must see, such as a note that mentions them."""
+
+    class Kind(models.TextChoices):
+        MENTION = "mention", _("Mentioned in a note")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox_notifications"
+    )
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="notifications"
+    )
+    note = models.ForeignKey(
+        Note, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.MENTION)
+    text = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "workspace", "read_at"], name="inbox_unread_notifications")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}"
+
+
+class Handoff(models.Model):
+    """A conversation handed to a team's department, by email or to its helpdesk's webhook,
+    with the ticket the helpdesk answered with so the community manager can follow up."""
+
+    class Via(models.TextChoices):
+        EMAIL = "email", _("Email")
+        WEBHOOK = "webhook", _("Helpdesk webhook")
+
+    class State(models.TextChoices):
+        SENDING = "sending", _("Sending")
+        RETRYING = "retrying", _("Failed, will retry")
+        SENT = "sent", _("Handed off")
+        FAILED = "failed", _("Failed")
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="handoffs"
+    )
+    team = models.ForeignKey(Team, null=True, on_delete=models.SET_NULL, related_name="handoffs")
+    team_name = models.CharField(max_length=80, help_text="kept if the team is deleted")
+    via = models.CharField(max_length=8, choices=Via.choices)
+    target = models.CharField(max_length=500, help_text="the email address or the webhook's URL")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SENDING)
+    reason = models.CharField(max_length=200, blank=True, help_text="the rule, or who handed off")
+    delivery = models.ForeignKey(
+        "hooks.Delivery", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ticket_id = models.CharField(max_length=120, blank=True)
+    ticket_url = models.URLField(max_length=500, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} → {self.team_name} ({self.via})"

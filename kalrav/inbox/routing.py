@@ -6,11 +6,8 @@ sees why a conversation landed where it did.
 
 from __future__ import annotations
 
-from functools import partial
-
 import regex
 from django.conf import settings as django_settings
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,8 +46,9 @@ def _closed_now(conversation: Conversation) -> bool:
 def route(conversation: Conversation, message: Message) -> list[str]:
     """Apply the workspace's rules to a new conversation; returns what was done, in words."""
     done: list[str] = []
+    team_before = conversation.team_id
     rules = RoutingRule.objects.filter(workspace_id=conversation.workspace_id, enabled=True)
-    for rule in rules.select_related("team", "assignee"):
+    for rule in rules.select_related("team__handoff_endpoint", "assignee"):
         if not matches(rule, conversation, message):
             continue
         team, person = rule.team, rule.assignee
@@ -76,12 +74,12 @@ def route(conversation: Conversation, message: Message) -> list[str]:
             done.append(
                 _("%(rule)s: tagged %(tags)s") % {"rule": rule.name, "tags": ", ".join(rule.tags)}
             )
-        if rule.handoff and team is not None and team.email:
-            from kalrav.inbox.tasks import send_handoff
+        if rule.handoff and team is not None:
+            from kalrav.inbox import handoff
 
-            transaction.on_commit(partial(send_handoff, conversation.pk, team.email))
-            done.append(
-                _("%(rule)s: emailed to %(email)s") % {"rule": rule.name, "email": team.email}
+            done.extend(
+                _("%(rule)s: %(action)s") % {"rule": rule.name, "action": action}
+                for action in handoff.start(conversation, team, reason=rule.name)
             )
         if rule.auto_reply and _closed_now(conversation):
             from kalrav.inbox import services
@@ -93,6 +91,10 @@ def route(conversation: Conversation, message: Message) -> list[str]:
         if rule.stop:
             break
     if done:
+        if conversation.team_id != team_before:
+            from kalrav.inbox import targets
+
+            targets.apply_dues(conversation)  # the team's own targets and calendar
         conversation.save()
         Note.objects.bulk_create(
             [Note(conversation=conversation, author=None, text=line) for line in done]

@@ -17,7 +17,7 @@ from kalrav.channels import services as channels
 from kalrav.channels.models import Channel
 from kalrav.connectors.base import Author, Cursor, InboxReader, IncomingItem, ItemKind, OutgoingPost
 from kalrav.connectors.errors import ConnectorError
-from kalrav.inbox import sla
+from kalrav.inbox import events, mentions, presence, targets
 from kalrav.inbox.ingest import ingest
 from kalrav.inbox.models import (
     Conversation,
@@ -75,23 +75,17 @@ def assign(
     ):
         raise ValidationError({"team": _("Choose a team of this workspace.")})
     before = {"assignee": conversation.assignee_id, "team": conversation.team_id}
-    if (
-        team_id is not None
-        and team_id != conversation.team_id
-        and conversation.first_response_at is None
-    ):
-        team = Team.objects.get(pk=team_id)
-        settings = InboxSettings.for_workspace(member.workspace_id)
-        conversation.first_response_due = sla.deadline(
-            conversation.received_at, team.first_response_minutes, settings.calendar()
-        )
+    team_changed = team_id != conversation.team_id
     conversation.assignee_id, conversation.team_id = assignee_id, team_id
+    if team_changed:
+        targets.apply_dues(conversation)  # the new team's targets and calendar
     if conversation.state == ConversationState.NEW:
         conversation.state = ConversationState.OPEN
     conversation.save()
     changes = audit.diff(before, {"assignee": assignee_id, "team": team_id})
     if changes:
         audit.record(member.workspace, actor, "conversation.assign", conversation, changes)
+        events.conversation_assigned(conversation)
     return conversation
 
 
@@ -104,11 +98,14 @@ def set_state(member: Member, actor: Actor, conversation_id: int, state: str) ->
     if conversation.state != state:
         before = conversation.state
         conversation.state = state
-        conversation.resolved_at = timezone.now() if state == ConversationState.RESOLVED else None
+        resolved = state == ConversationState.RESOLVED
+        targets.mark_resolved(conversation, timezone.now() if resolved else None)
         conversation.save()
         audit.record(
             member.workspace, actor, "conversation.state", conversation, {"state": [before, state]}
         )
+        if resolved:
+            events.conversation_resolved(conversation)
     return conversation
 
 
@@ -143,6 +140,7 @@ def add_note(member: Member, actor: Actor, conversation_id: int, text: str) -> N
     audit.record(
         member.workspace, actor, "conversation.note", conversation, {"note": [None, text[:200]]}
     )
+    mentions.notify(member, actor, note)
     return note
 
 
@@ -170,10 +168,22 @@ def fill_saved_reply(reply: SavedReply, conversation: Conversation, ticket: str 
 
 
 @transaction.atomic
-def reply(member: Member, actor: Actor, conversation_id: int, text: str) -> Message:
-    """Queue a reply; it is checked against the network's rules before it is queued."""
+def reply(
+    member: Member,
+    actor: Actor,
+    conversation_id: int,
+    text: str,
+    *,
+    seen_out_id: int | None = None,
+    confirm: bool = False,
+) -> Message:
+    """Queue a reply; it is checked against the network's rules before it is queued. With
+    `seen_out_id` (our newest reply the sender had seen), a reply someone else sent since is
+    refused with `presence.ReplyCollision` unless `confirm`."""
     _require(member, Perm.INBOX_REPLY)
     conversation = _locked(member, conversation_id)
+    sender = actor.user.pk if actor.user is not None else None
+    presence.check_reply(conversation, sender, seen_out_id, confirm)
     text = text.strip()
     if not text:
         raise ValidationError({"text": _("Write the reply first.")})
@@ -260,9 +270,7 @@ def send_reply(message_id: int, *, automatic: bool = False) -> None:
             delivery=Delivery.SENT, remote_id=ref.remote_id, url=ref.url, error=""
         )
         if not automatic:  # an automatic answer is not a person answering
-            Conversation.objects.filter(pk=message.conversation_id, first_response_at=None).update(
-                first_response_at=now
-            )
+            targets.record_first_response(message.conversation_id, now)
 
 
 def poll_channel(channel_id: int) -> int:
@@ -321,13 +329,16 @@ def update_settings(
     first_response_minutes: int,
     business_hours: dict,
     holidays: list[str],
+    resolution_minutes: int | None = None,
 ) -> InboxSettings:
     _require(member, Perm.WORKSPACE_EDIT)
     settings, _created = InboxSettings.objects.select_for_update().get_or_create(
         workspace_id=member.workspace_id
     )
-    fields = ("first_response_minutes", "business_hours", "holidays")
+    fields = ("first_response_minutes", "resolution_minutes", "business_hours", "holidays")
     before = audit.snapshot(settings, fields)
+    if resolution_minutes is not None:
+        settings.resolution_minutes = resolution_minutes
     settings.first_response_minutes, settings.business_hours, settings.holidays = (
         first_response_minutes,
         business_hours,
@@ -364,7 +375,13 @@ def queue_automatic_reply(conversation: Conversation, text: str) -> Message | No
 
 @transaction.atomic
 def create_team(
-    member: Member, actor: Actor, *, name: str, email: str, first_response_minutes: int
+    member: Member,
+    actor: Actor,
+    *,
+    name: str,
+    email: str,
+    first_response_minutes: int,
+    resolution_minutes: int | None = None,
 ) -> Team:
     _require(member, Perm.WORKSPACE_EDIT)
     if Team.objects.filter(workspace_id=member.workspace_id, name__iexact=name.strip()).exists():
@@ -374,6 +391,7 @@ def create_team(
         name=name.strip(),
         email=email,
         first_response_minutes=first_response_minutes,
+        resolution_minutes=resolution_minutes or Team._meta.get_field("resolution_minutes").default,
     )
     audit.record(member.workspace, actor, "team.create", team, {"name": [None, team.name]})
     return team

@@ -32,9 +32,25 @@ def ingest_delivered(channel_id: int, items: list) -> int:
     return len(ingest(channel, items, via="webhook")) if channel else 0
 
 
-@db_task(retries=3, retry_delay=60)
-def send_handoff(conversation_id: int, email: str) -> None:
+@db_task(retries=3, retry_delay=60, context=True)
+def send_handoff(
+    conversation_id: int, email: str, handoff_id: int | None = None, task=None
+) -> None:
     """Hand a conversation to a department by email, with the link back to it in Kalrav."""
+    from kalrav.inbox import handoff
+
+    try:
+        _send_handoff(conversation_id, email)
+    except Exception as error:
+        if handoff_id is not None:
+            final = task is None or not task.retries
+            handoff.mark_email(handoff_id, sent=False, error=str(error), final=final)
+        raise
+    if handoff_id is not None:
+        handoff.mark_email(handoff_id, sent=True)
+
+
+def _send_handoff(conversation_id: int, email: str) -> None:
     from django.core.mail import send_mail
     from django.template.loader import render_to_string
     from django.utils import translation
@@ -54,3 +70,41 @@ def send_handoff(conversation_id: int, email: str) -> None:
         subject = render_to_string("inbox/email/handoff_subject.txt", context).strip()
         body = render_to_string("inbox/email/handoff.txt", context)
     send_mail(subject, body, None, [email])
+
+
+@db_task(retries=3, retry_delay=60)
+def send_mention_emails(notification_ids: list[int]) -> int:
+    from kalrav.inbox.mentions import send_emails
+
+    return send_emails(notification_ids)
+
+
+@db_periodic_task(crontab(minute="*"))
+def check_breaches() -> int:
+    """Missed response-time targets, recorded and told once (kalrav.inbox.breaches)."""
+    from kalrav.inbox import breaches
+
+    return breaches.check()
+
+
+@db_task(retries=3, retry_delay=60)
+def send_breach_emails(conversation_id: int, target: str, user_ids: list[int]) -> int:
+    from kalrav.inbox import breaches
+
+    return breaches.send_emails(conversation_id, target, user_ids)
+
+
+@db_task(retries=2, retry_delay=30)
+def moderate_message(message_id: int, action: str, key: str) -> None:
+    """Like, hide or delete a message on its network (kalrav.inbox.moderation)."""
+    from kalrav.inbox import moderation
+
+    moderation.apply(message_id, action, key)
+
+
+@db_periodic_task(crontab(minute="23"))
+def refresh_planner_statistics() -> bool:
+    """SQLite's planner statistics, hourly, as PostgreSQL's autovacuum does (kalrav.inbox.planner)."""
+    from kalrav.inbox import planner
+
+    return planner.refresh_statistics()

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from kalrav.inbox import views
+from kalrav.inbox import (
+    bulk_views,
+    corrections_views,
+    mention_views,
+    moderation_views,
+    presence_views,
+    saved_view_views,
+    sla_views,
+    views,
+)
 
 app_name = "inbox"
 
@@ -26,4 +35,58 @@ urlpatterns = [
         views.saved_reply_text,
         name="saved-reply-text",
     ),
+]
+
+# Presence and collisions, bulk actions, mentions, saved views, sentiment corrections.
+urlpatterns += [
+    path("w/<slug:ws>/inbox/bulk/", bulk_views.bulk_action, name="bulk"),
+    path("w/<slug:ws>/inbox/views/", saved_view_views.views, name="views"),
+    path(
+        "w/<slug:ws>/inbox/views/<int:view_id>/", saved_view_views.view_change, name="view-change"
+    ),
+    path(
+        "w/<slug:ws>/inbox/views/<int:view_id>/delete/",
+        saved_view_views.view_delete,
+        name="view-delete",
+    ),
+    path("w/<slug:ws>/inbox/mentions/", mention_views.notifications, name="mentions"),
+    path(
+        "w/<slug:ws>/inbox/mentions/suggest/",
+        mention_views.suggestions,
+        name="mention-suggestions",
+    ),
+    path(
+        "w/<slug:ws>/inbox/<int:conversation_id>/presence/",
+        presence_views.ping,
+        name="presence",
+    ),
+    path(
+        "w/<slug:ws>/inbox/<int:conversation_id>/messages/<int:message_id>/sentiment/",
+        corrections_views.sentiment,
+        name="message-sentiment",
+    ),
+]
+
+# Response-time report, teams' own targets and calendars, hand-offs (kalrav.inbox.sla_views).
+urlpatterns += [
+    path("w/<slug:ws>/inbox/report/", sla_views.report, name="sla-report"),
+    path("w/<slug:ws>/inbox/report.csv", sla_views.report_csv, name="sla-report-csv"),
+    path("w/<slug:ws>/inbox/teams/<int:team_id>/", sla_views.team, name="team"),
+    path("w/<slug:ws>/inbox/<int:conversation_id>/handoff/", sla_views.hand_off, name="handoff"),
+    path(
+        "w/<slug:ws>/inbox/handoffs/<int:handoff_id>/retry/",
+        sla_views.handoff_retry,
+        name="handoff-retry",
+    ),
+]
+
+# Like, hide or delete a message on its network (kalrav.inbox.moderation_views).
+_MESSAGE = "w/<slug:ws>/inbox/messages/<int:message_id>"
+urlpatterns += [
+    path(f"{_MESSAGE}/actions/", moderation_views.actions, name="message-actions"),
+    path(f"{_MESSAGE}/like/", moderation_views.like, name="message-like"),
+    path(f"{_MESSAGE}/unlike/", moderation_views.unlike, name="message-unlike"),
+    path(f"{_MESSAGE}/hide/", moderation_views.hide, name="message-hide"),
+    path(f"{_MESSAGE}/unhide/", moderation_views.unhide, name="message-unhide"),
+    path(f"{_MESSAGE}/delete/", moderation_views.delete, name="message-delete"),
 ]

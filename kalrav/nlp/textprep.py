@@ -6,6 +6,7 @@ see exactly the same text.
 
 from __future__ import annotations
 
+import html
 import re
 
 URL = re.compile(r"(?:https?://|www\.)\S+|\bhttp\b", re.IGNORECASE)
@@ -74,6 +75,18 @@ def for_features(text: str) -> str:
     text = INNER_APOSTROPHE.sub("", text)
     text = EMOJI.sub(lambda m: f" {m.group(0)} " if m.group(0) not in "\ufe0f\u200d" else " ", text)
     text = PUNCTUATION.sub(lambda m: f" {m.group(0)[:3]} ", text)
+    return SPACES.sub(" ", text).strip()
+
+
+def for_embedding(text: str) -> str:
+    """What the sentence-embedding model reads: the post as written (case, emoji, hashtags
+    kept, since the model knows them), with links and mentions as the placeholders social
+    models are usually trained with, and runs of one character cut to three."""
+    text = LITERAL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    text = html.unescape(text)
+    text = URL.sub(" http ", text)
+    text = MENTION.sub(" @user ", text)
+    text = ELONGATION.sub(r"\1\1\1", text)
     return SPACES.sub(" ", text).strip()
 
 

@@ -17,7 +17,7 @@ from ninja import Query, Router, Schema, Status
 
 from kalrav.api.auth import caller
 from kalrav.api.schemas import ERRORS, perm
-from kalrav.publishing import calendar_grid, library, services
+from kalrav.publishing import calendar_grid, library, services, variant_options
 from kalrav.publishing.calendar_views import variants_between
 from kalrav.publishing.models import ApprovalRequest, MediaAsset, Post, Variant, VariantState
 from kalrav.workspaces.permissions import Perm
@@ -86,10 +86,21 @@ class PostPatch(Schema):
     channel_ids: list[int] | None = None
 
 
+class PollIn(Schema):
+    options: list[str]
+    duration: int | None = None  # seconds
+    multiple: bool = False
+
+
 class VariantPatch(Schema):
     text: str | None = None
     media_ids: list[int] | None = None
     options: dict | None = None
+    # Extras where the network takes them; each replaces what the variant had ([]/""/null poll
+    # options remove it). They are kept in `options` under the same names.
+    thread: list[str] | None = None
+    poll: PollIn | None = None
+    first_comment: str | None = None
 
 
 class ScheduleIn(Schema):
@@ -263,8 +274,15 @@ def get_variant(request: HttpRequest, ws: str, variant_id: int):
 def edit_variant(request: HttpRequest, ws: str, variant_id: int, payload: VariantPatch):
     who = caller(request)
     member = who.member(ws, Perm.CONTENT_EDIT)
-    _variant(member, variant_id)
-    return services.edit_variant(member, who.actor, variant_id, **payload.dict(exclude_none=True))
+    variant = _variant(member, variant_id)
+    fields = payload.dict(exclude_none=True)
+    extras = {
+        name: fields.pop(name) for name in ("thread", "poll", "first_comment") if name in fields
+    }
+    if extras:
+        base = fields.get("options", variant.options)
+        fields["options"] = variant_options.merged(base, **extras)
+    return services.edit_variant(member, who.actor, variant_id, **fields)
 
 
 @router.get(

@@ -37,7 +37,7 @@ def variants_between(member: Member, first: date, last: date) -> QuerySet[Varian
         Variant.objects.filter(
             post__workspace=member.workspace, scheduled_at__gte=start, scheduled_at__lt=end
         )
-        .select_related("post", "channel")
+        .select_related("post", "post__occurrence", "channel")
         .order_by("scheduled_at", "id")
     )
 

@@ -1,18 +1,22 @@
 """A month of sample posts for the demo workspace, in the languages its customers speak, so the
-calendar, the approvals and the composer have something true-looking to show. `kalrav demo` calls
-`load_demo_posts()` after the workspaces' demo data exists; running it again adds nothing."""
+calendar, the approvals and the composer have something true-looking to show: queue slots on the
+demo channels, a post added to the queues, a weekly recurring post, and a variant with a thread and
+a first comment. `kalrav demo` calls `load_demo_posts()` after the workspaces' demo data exists;
+running it again adds nothing. Each part checks for itself, so an older demo gains the newer parts."""
 
 from __future__ import annotations
 
 import zoneinfo
 from datetime import datetime, time, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from kalrav.channels.models import Channel, ChannelState
-from kalrav.publishing import services
-from kalrav.publishing.models import Post
+from kalrav.publishing import queues, recurrence, services
+from kalrav.publishing.models import Post, Variant
+from kalrav.publishing.schedule_models import QueueSlot, Recurrence
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import Member, Workspace
 from kalrav.workspaces.permissions import Role
@@ -21,6 +25,25 @@ DEMO_SLUG = "shanti-tea"
 DEMO_CHANNELS = (
     ("bluesky", "Demo Bluesky", "shantitea.demo.invalid"),
     ("mastodon", "Demo Mastodon", "@shantitea@demo.invalid"),
+)
+
+# Weekly queue slots per demo network, as a person would type them on the Queues page.
+DEMO_QUEUES = {
+    "bluesky": "Mon-Fri 09:30, 13:00",
+    "mastodon": "Mon-Fri 10:00, 17:30; Sat 11:00",
+}
+RECURRING_TITLE = "ভোরের চা"  # the morning-tea post, tomorrow and every week after
+THREAD_TITLE = "From the garden"  # a story told as a thread, with its link in the first comment
+THREAD = [
+    "She starts at 6, before the sun is on the slope: two leaves and a bud, nothing else.",
+    "By noon her basket holds 8 kg. By evening it is in the withering trough at the factory.",
+]
+FIRST_COMMENT = "Rina's full story and photos: https://example.com/rina"
+QUEUED = (
+    "Weekend brunch",
+    "Masala chai and fresh kachori all weekend at every café. Who is coming? #ShantiTea",
+    "Cafés",
+    ["offer"],
 )
 
 # (day offset from today, local time, language, title, text, campaign, tags, what happens to it)
@@ -195,8 +218,17 @@ def _member(workspace: Workspace, role: str) -> Member:
 @transaction.atomic
 def load_demo_posts(slug: str = DEMO_SLUG) -> list[Post]:
     workspace = Workspace.objects.filter(slug=slug).first()
-    if workspace is None or Post.objects.filter(workspace=workspace).exists():
+    if workspace is None:
         return []
+    posts = [] if Post.objects.filter(workspace=workspace).exists() else _sample_posts(workspace)
+    _demo_queues(workspace)
+    _demo_thread(workspace)
+    _demo_recurrence(workspace)
+    queued = _demo_queued_post(workspace)
+    return posts + ([queued] if queued else [])
+
+
+def _sample_posts(workspace: Workspace) -> list[Post]:
     channels = _demo_channels(workspace)
     owner = _member(workspace, Role.OWNER)
     writer = _member(workspace, Role.EDITOR)
@@ -236,3 +268,68 @@ def load_demo_posts(slug: str = DEMO_SLUG) -> list[Post]:
                 )
         posts.append(post)
     return posts
+
+
+def _demo_queues(workspace: Workspace) -> None:
+    """Slots for each demo channel that has none yet (slots a person set are left alone)."""
+    owner = _member(workspace, Role.OWNER)
+    actor = Actor(user=owner.user, via="command")
+    for channel in Channel.objects.filter(workspace=workspace, network__in=DEMO_QUEUES):
+        if not QueueSlot.objects.filter(channel=channel).exists():
+            slots = queues.parse_slots(DEMO_QUEUES[channel.network])
+            queues.replace_slots(owner, actor, channel.pk, slots)
+
+
+def _demo_thread(workspace: Workspace) -> None:
+    """The garden story as a thread with a first comment, on each channel whose network takes
+    them (the options' own check refuses an extra a network does not take)."""
+    variants = Variant.objects.filter(post__workspace=workspace)
+    if variants.filter(options__has_key="thread").exists():
+        return
+    writer = _member(workspace, Role.EDITOR)
+    actor = Actor(user=writer.user, via="command")
+    for variant in variants.filter(post__title=THREAD_TITLE).select_related("channel"):
+        try:
+            services.edit_variant(
+                writer,
+                actor,
+                variant.pk,
+                options={**variant.options, "thread": THREAD, "first_comment": FIRST_COMMENT},
+            )
+        except ValidationError:
+            continue  # this network has no threads or first comments
+
+
+def _demo_recurrence(workspace: Workspace) -> None:
+    if Recurrence.objects.filter(workspace=workspace).exists():
+        return
+    post = Post.objects.filter(workspace=workspace, title=RECURRING_TITLE).first()
+    if post is None or not post.variants.exclude(scheduled_at=None).exists():
+        return
+    writer = _member(workspace, Role.EDITOR)
+    recurrence.set_recurrence(
+        writer, Actor(user=writer.user, via="command"), post.pk, frequency="weekly"
+    )
+
+
+def _demo_queued_post(workspace: Workspace) -> Post | None:
+    """A post added to the queues, so each channel's next slot shows what fills it."""
+    title, text, campaign, tags = QUEUED
+    if Post.objects.filter(workspace=workspace, title=title).exists():
+        return None
+    channels = list(Channel.objects.filter(workspace=workspace, queue_slots__isnull=False))
+    if not channels:
+        return None
+    owner = _member(workspace, Role.OWNER)
+    actor = Actor(user=owner.user, via="command")
+    post = services.create_post(
+        owner,
+        actor,
+        title=title,
+        text=text,
+        campaign=campaign,
+        tags=tags,
+        channel_ids=sorted({c.pk for c in channels}),
+    )
+    queues.queue_post(owner, actor, post.pk)
+    return post

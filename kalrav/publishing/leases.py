@@ -1,31 +1,42 @@
 """The publisher's side of a variant's life: claiming due variants with a lease and recording how
-each attempt ended. The worker that calls the connectors comes later; these functions are the
-only way it may change a variant, so the state table and the audit log stay whole.
+each attempt ended. The publisher and its dispatcher change a variant only through these
+functions, so the state table and the audit log stay whole.
 
 A claim is one conditional UPDATE: among due variants (scheduled and due, or publishing with an
 expired lease) only rows still matching the condition when the UPDATE runs are taken, so two
-workers never hold the same variant at once.
+workers never hold the same variant at once. A batch claim takes many variants with that one
+UPDATE; every later write is conditional on the claim token, so a worker whose lease ran out
+records nothing over the worker that took its variants over.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import Case, Prefetch, Q, Value, When
 from django.utils import timezone
 
 from kalrav.channels.models import ChannelState
 from kalrav.connectors.base import PublishedRef
-from kalrav.publishing.models import Attempt, Variant, VariantState
+from kalrav.publishing.models import Attempt, Variant, VariantMedia, VariantState
+from kalrav.publishing.signals import variant_published
 from kalrav.workspaces import audit
+from kalrav.workspaces.models import AuditEntry
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_LEASE = timedelta(minutes=5)
+# A batch claim that loses rows to another worker's UPDATE (both read the same candidates) looks
+# again at once rather than waiting for the next tick.
+CLAIM_ROUNDS = 3
 
 
-def _due(now: datetime) -> Q:
-    return Q(state=VariantState.SCHEDULED, scheduled_at__lte=now) | Q(
+def _due(now: datetime, due_by: datetime | None = None) -> Q:
+    return Q(state=VariantState.SCHEDULED, scheduled_at__lte=due_by or now) | Q(
         state=VariantState.PUBLISHING, lease_expires_at__lt=now
     )
 
@@ -35,23 +46,50 @@ def _publishable() -> Q:
     return ~Q(channel__state=ChannelState.PAUSED)
 
 
+def _with_relations(rows):
+    # What the publisher reads of each claimed variant, in four queries for the whole batch.
+    return rows.select_related("channel", "post", "post__workspace").prefetch_related(
+        Prefetch(
+            "media_links",
+            queryset=VariantMedia.objects.select_related("asset").order_by("position"),
+        )
+    )
+
+
 def claim_due_variants(
-    worker: str, *, now: datetime | None = None, lease: timedelta = DEFAULT_LEASE, limit: int = 50
+    worker: str,
+    *,
+    now: datetime | None = None,
+    lease: timedelta = DEFAULT_LEASE,
+    limit: int = 50,
+    due_by: datetime | None = None,
 ) -> list[Variant]:
-    """Take up to `limit` due variants for `worker` until the lease expires."""
+    """Take up to `limit` due variants for `worker` until the lease expires, oldest first, with
+    one conditional UPDATE (repeated only for rows another worker took in between). `due_by`
+    narrows "due" to what was scheduled by then (the sweep's cut-off)."""
     now = now or timezone.now()
     token = f"{worker}:{uuid.uuid4().hex[:12]}"
-    candidates = list(
-        Variant.objects.filter(_due(now), _publishable())
-        .order_by("scheduled_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    if not candidates:
+    taken: list[int] = []
+    for _round in range(CLAIM_ROUNDS):
+        candidates = list(
+            Variant.objects.filter(_due(now, due_by), _publishable())
+            .exclude(pk__in=taken)
+            .order_by("scheduled_at")
+            .values_list("pk", flat=True)[: limit - len(taken)]
+        )
+        if not candidates:
+            break
+        # The candidates' paused-channel join stays out of the UPDATE, which SQLite cannot join;
+        # the condition on state and lease is repeated on the rows being updated.
+        won = Variant.objects.filter(_due(now, due_by), pk__in=candidates).update(
+            state=VariantState.PUBLISHING, claimed_by=token, lease_expires_at=now + lease
+        )
+        taken.extend(candidates)
+        if won == len(candidates) or len(taken) >= limit:
+            break
+    if not taken:
         return []
-    Variant.objects.filter(_due(now), pk__in=candidates).update(
-        state=VariantState.PUBLISHING, claimed_by=token, lease_expires_at=now + lease
-    )
-    return list(Variant.objects.filter(claimed_by=token).select_related("channel", "post"))
+    return list(_with_relations(Variant.objects.filter(pk__in=taken, claimed_by=token)))
 
 
 def claim_variant(
@@ -66,28 +104,39 @@ def claim_variant(
         # Most asks for a variant already published or taken end here, with a read: on SQLite
         # even an UPDATE that matches nothing takes the write lock every worker waits for.
         return None
-    # The subquery keeps the paused-channel join out of the UPDATE itself, which SQLite cannot
-    # join; the condition on state and lease is repeated on the row being updated.
     taken = Variant.objects.filter(_due(now), pk__in=due).update(
         state=VariantState.PUBLISHING, claimed_by=token, lease_expires_at=now + lease
     )
     if not taken:
         return None
-    return Variant.objects.select_related("channel", "post", "post__workspace").get(pk=variant_id)
+    return _with_relations(Variant.objects.filter(pk=variant_id)).get()
+
+
+def _held(variant: Variant) -> Q:
+    return Q(pk=variant.pk, state=VariantState.PUBLISHING, claimed_by=variant.claimed_by)
 
 
 def release(variant: Variant, retry_at: datetime) -> bool:
     """Give a claimed variant back unattempted, due again at `retry_at` (a paused or rate-limited
     channel); no Attempt is written because nothing was sent."""
-    return bool(
-        Variant.objects.filter(
-            pk=variant.pk, state=VariantState.PUBLISHING, claimed_by=variant.claimed_by
-        ).update(
-            state=VariantState.SCHEDULED,
-            scheduled_at=retry_at,
-            claimed_by="",
-            lease_expires_at=None,
-        )
+    return release_many([variant], retry_at) == 1
+
+
+def release_many(variants: Sequence[Variant], retry_at: datetime) -> int:
+    """`release` for variants claimed together (one token), in one UPDATE; how many were still
+    held."""
+    if not variants:
+        return 0
+    tokens = {variant.claimed_by for variant in variants}
+    return Variant.objects.filter(
+        pk__in=[variant.pk for variant in variants],
+        state=VariantState.PUBLISHING,
+        claimed_by__in=tokens,
+    ).update(
+        state=VariantState.SCHEDULED,
+        scheduled_at=retry_at,
+        claimed_by="",
+        lease_expires_at=None,
     )
 
 
@@ -97,29 +146,127 @@ def start_attempt(variant: Variant) -> Attempt:
 
 
 @transaction.atomic
+def start_attempts(variants: Sequence[Variant]) -> dict[int, Attempt]:
+    """One running Attempt per variant, written together and committed before any is sent."""
+    now = timezone.now()
+    made = Attempt.objects.bulk_create(
+        Attempt(variant=variant, worker=variant.claimed_by, started_at=now) for variant in variants
+    )
+    return {attempt.variant_id: attempt for attempt in made}
+
+
+@transaction.atomic
+def withdraw_attempt(variant: Variant, attempt: Attempt, retry_at: datetime) -> bool:
+    """An attempt written but never sent (the lease was too near its end, or the channel became
+    rate limited, or the worker is stopping): the variant is given back and the attempt erased,
+    as nothing left Kalrav. Should the lease be lost already, the attempt stays for the new
+    holder to treat as unknown: that costs a reconciliation, never a second post."""
+    if not release(variant, retry_at):
+        return False
+    Attempt.objects.filter(pk=attempt.pk, outcome=Attempt.Outcome.RUNNING).delete()
+    return True
+
+
+def _announce(variants: Iterable[Variant]) -> None:
+    """Tell the listeners once the publication is committed; one listener's error neither stops
+    the others nor undoes what the network already shows."""
+    for variant in variants:
+        for receiver, answer in variant_published.send_robust(sender=Variant, variant=variant):
+            if isinstance(answer, Exception):
+                logger.error(
+                    "variant_published listener %r failed for variant %s",
+                    receiver,
+                    variant.pk,
+                    exc_info=answer,
+                )
+
+
+@transaction.atomic
 def record_published(variant: Variant, attempt: Attempt, ref: PublishedRef) -> bool:
     """Mark the variant published, if this worker still holds it; False if the lease was lost."""
+    return bool(record_published_many([(variant, attempt, ref)]))
+
+
+@transaction.atomic
+def record_published_many(
+    results: Sequence[tuple[Variant, Attempt, PublishedRef]],
+) -> list[Variant]:
+    """What a batch's network calls published, in one transaction of four statements, however
+    many there are: each variant still held moves to published with its audit entry; the
+    variants whose lease was lost are left to their new holder (their attempt still says the
+    network took them, which makes the new holder reconcile instead of sending blind). The
+    variants recorded are returned and announced with `variant_published` after commit."""
+    if not results:
+        return []
     now = timezone.now()
-    updated = Variant.objects.filter(
-        pk=variant.pk, state=VariantState.PUBLISHING, claimed_by=variant.claimed_by
-    ).update(
-        state=VariantState.PUBLISHED,
-        remote_id=ref.remote_id,
-        remote_url=ref.url,
-        published_at=ref.published_at or now,
-        lease_expires_at=None,
-        last_error="",
-    )
-    Attempt.objects.filter(pk=attempt.pk).update(finished_at=now, outcome=Attempt.Outcome.PUBLISHED)
-    if updated:
-        audit.record(
-            variant.post.workspace,
-            audit.SYSTEM,
-            "variant.published",
-            variant,
-            {"remote_url": [None, ref.url]},
+    # Locked until the commit (SQLite's write lock is already held), so no worker takes one of
+    # these over between this read and the UPDATE.
+    still_held = set(
+        Variant.objects.select_for_update()
+        .filter(
+            pk__in=[variant.pk for variant, _a, _r in results],
+            state=VariantState.PUBLISHING,
+            claimed_by__in={variant.claimed_by for variant, _a, _r in results},
         )
-    return bool(updated)
+        .values_list("pk", "claimed_by")
+    )
+    recorded = [
+        (variant, ref)
+        for variant, _a, ref in results
+        if (variant.pk, variant.claimed_by) in still_held
+    ]
+    if recorded:
+
+        def each(values: dict[int, object], field: models.Field) -> Case:
+            return Case(
+                *(
+                    When(pk=pk, then=Value(value, output_field=field))
+                    for pk, value in values.items()
+                ),
+                output_field=field,
+            )
+
+        meta = Variant._meta
+        Variant.objects.filter(pk__in=[variant.pk for variant, _r in recorded]).update(
+            state=VariantState.PUBLISHED,
+            remote_id=each(
+                {v.pk: ref.remote_id for v, ref in recorded}, meta.get_field("remote_id")
+            ),
+            remote_url=each({v.pk: ref.url for v, ref in recorded}, meta.get_field("remote_url")),
+            remote_extra=each(
+                {v.pk: dict(ref.extra) for v, ref in recorded}, meta.get_field("remote_extra")
+            ),
+            published_at=each(
+                {v.pk: ref.published_at or now for v, ref in recorded},
+                meta.get_field("published_at"),
+            ),
+            lease_expires_at=None,
+            last_error="",
+        )
+        for variant, ref in recorded:
+            variant.state, variant.remote_id, variant.remote_url = (
+                VariantState.PUBLISHED,
+                ref.remote_id,
+                ref.url,
+            )
+            variant.published_at = ref.published_at or now
+            variant.lease_expires_at, variant.last_error = None, ""
+    Attempt.objects.filter(pk__in=[attempt.pk for _v, attempt, _r in results]).update(
+        finished_at=now, outcome=Attempt.Outcome.PUBLISHED
+    )
+    AuditEntry.objects.bulk_create(
+        audit_entry(variant, "variant.published", {"remote_url": [None, ref.url]})
+        for variant, ref in recorded
+    )
+    published = [variant for variant, _r in recorded]
+    if published:
+        transaction.on_commit(lambda: _announce(published))
+    return published
+
+
+def audit_entry(variant: Variant, action: str, changes: dict) -> AuditEntry:
+    """The entry audit.record writes for the system, built for a bulk insert."""
+    return audit.entry(variant.post.workspace_id, audit.SYSTEM, action, variant, changes)
 
 
 @transaction.atomic
@@ -147,9 +294,7 @@ def record_failure(
         fields.update(state=VariantState.SCHEDULED, scheduled_at=retry_at)
     else:
         fields.update(state=VariantState.FAILED)
-    updated = Variant.objects.filter(
-        pk=variant.pk, state=VariantState.PUBLISHING, claimed_by=variant.claimed_by
-    ).update(**fields)
+    updated = Variant.objects.filter(_held(variant)).update(**fields)
     if updated and retry_at is None:
         audit.record(
             variant.post.workspace,

@@ -125,6 +125,8 @@ class VariantState(models.TextChoices):
     PUBLISHING = "publishing", _("Publishing")
     PUBLISHED = "published", _("Published")
     FAILED = "failed", _("Failed")
+    DELETING = "deleting", _("Deleting from the network")
+    DELETED = "deleted", _("Deleted from the network")
 
 
 def new_idempotency_key() -> str:
@@ -154,6 +156,9 @@ class Variant(models.Model):
     )
     remote_id = models.CharField(max_length=255, blank=True)
     remote_url = models.URLField(max_length=500, blank=True)
+    # The rest of the network's reference (thread parts, album messages, room…): what a later
+    # delete or edit must name.
+    remote_extra = models.JSONField(default=dict, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     # The publisher's lease: a worker claims a due variant by setting these in one conditional
     # UPDATE; another worker may take it over only after the lease expires.
@@ -175,7 +180,12 @@ class Variant(models.Model):
 
     @property
     def editable(self) -> bool:
-        return self.state not in (VariantState.PUBLISHING, VariantState.PUBLISHED)
+        return self.state not in (
+            VariantState.PUBLISHING,
+            VariantState.PUBLISHED,
+            VariantState.DELETING,
+            VariantState.DELETED,
+        )
 
     def ordered_media(self) -> list[MediaAsset]:
         return [
@@ -278,3 +288,49 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.user_id}"
+
+
+# Queue slots and recurring series live in their own module; imported here so Django registers them.
+from kalrav.publishing.schedule_models import Occurrence, QueueSlot, Recurrence  # noqa: E402, F401
+
+
+def _rendition_upload_to(instance: MediaRendition, filename: str) -> str:
+    extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}.get(
+        instance.mime_type, "bin"
+    )
+    return f"publishing/{instance.asset.workspace_id}/renditions/{uuid.uuid4().hex}.{extension}"
+
+
+class MediaRendition(models.Model):
+    """A copy of an image made to one network's rules (smaller, or in a format it takes), made
+    once and reused. `rule_key` names the rules it satisfies, so a network whose limits change
+    gets a new rendition rather than a wrong one."""
+
+    asset = models.ForeignKey(MediaAsset, on_delete=models.CASCADE, related_name="renditions")
+    network = models.CharField(max_length=40)
+    rule_key = models.CharField(max_length=64)
+    file = models.FileField(upload_to=_rendition_upload_to, max_length=255)
+    mime_type = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "rule_key"], name="one_rendition_per_rule")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.width}×{self.height} {self.mime_type} of media {self.asset_id}"
+
+    def as_item(self) -> MediaItem:
+        return MediaItem(
+            kind=MediaKind.IMAGE,
+            mime_type=self.mime_type,
+            size=self.size,
+            width=self.width,
+            height=self.height,
+            alt_text=self.asset.alt_text,
+            source=self.file.name or "",
+        )

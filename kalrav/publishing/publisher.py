@@ -1,19 +1,22 @@
-"""The publisher: takes one due variant, sends it through its channel's connector with the
-variant's idempotency key, and records how every try ended.
+"""The publisher: sends a claimed variant through its channel's connector with the variant's
+idempotency key, and records how every try ended. The dispatcher (dispatcher.py) drives it for
+batches of due variants; `publish_variant` is the same for one.
 
 Never posting twice rests on three things:
 
-1. The claim (leases.claim_variant) is one conditional UPDATE with a lease, so one worker at a
-   time holds a variant; a worker that dies leaves the lease to expire and another takes over.
+1. The claim (leases.claim_due_variants, leases.claim_variant) is one conditional UPDATE with a
+   lease, so one worker at a time holds a variant; a worker that dies leaves the lease to expire
+   and another takes over.
 2. Every try writes an Attempt *before* the network is called (committed), so a try whose
    worker died is visible afterwards as an attempt still `running`: its outcome is unknown.
-3. Before any retry whose earlier outcome is unknown (a dead worker, or a `Transient` error
-   which may come after the network accepted the post), the variant is made safe to resend:
+3. Before any retry whose earlier outcome is unknown (a dead worker, a `Transient` error which
+   may come after the network accepted the post, or a post the network took while the worker
+   lost its lease before recording it), the variant is made safe to resend:
 
    - a connector with a `reconcile(post, *, idempotency_key, not_before)` hook is asked whether
      the post is already on the channel; if it is, the variant is published with that reference;
    - a network that dedupes on the key is simply sent the same key again
-     (IDEMPOTENT_NETWORKS below, or a connector class setting `idempotent_publish = True`);
+     (a connector class setting `idempotent_publish = True`);
    - any other network is not retried blind: the variant fails visibly, asking a person to look
      at the channel first. A duplicate post is worse than a late one.
 
@@ -23,7 +26,7 @@ What each network needs (see the connectors' own docstrings):
   looks the record up when a create fails, so a resend names the same record.
 - Mastodon: idempotent for one hour. The server keeps an `Idempotency-Key` for 3600 s, so a
   retry after an unknown outcome is safe only within that window; past it, the variant fails
-  visibly (MASTODON_KEY_WINDOW).
+  visibly (the connector's `idempotency_key_window`).
 - Matrix: idempotent. Messages are sent with a transaction id derived from the key, which the
   homeserver dedupes per access token (a repeated media upload leaves an unused file, no
   second message).
@@ -52,7 +55,7 @@ from kalrav.channels import services as channel_services
 from kalrav.channels.models import ChannelState
 from kalrav.connectors.base import OutgoingPost, PublishedRef
 from kalrav.connectors.errors import AuthExpired, ConnectorError, RateLimited, Rejected, Transient
-from kalrav.publishing import leases, notifications
+from kalrav.publishing import checks, leases, notifications, renditions, variant_options
 from kalrav.publishing.models import Attempt, Variant, VariantState
 from kalrav.publishing.services import publishing_settings
 
@@ -64,10 +67,6 @@ MAX_ATTEMPTS = 6
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(minutes=30)
 
-IDEMPOTENT_NETWORKS = frozenset({"bluesky", "mastodon", "matrix"})
-# How long a network remembers an idempotency key; None: for as long as the post exists.
-KEY_WINDOWS: dict[str, timedelta] = {"mastodon": timedelta(hours=1)}
-MASTODON_KEY_WINDOW = KEY_WINDOWS["mastodon"]
 
 Outcome = Attempt.Outcome
 
@@ -92,23 +91,41 @@ def backoff(attempt_number: int, rng: random.Random | None = None) -> timedelta:
 
 
 def outgoing_post(variant: Variant) -> OutgoingPost:
-    """What the connector is given: the variant's own words and media (media by storage name)."""
-    options = dict(variant.options or {})
+    """What the connector is given: the variant's own words, its thread, poll and first comment,
+    and its media (by storage name), each in a rendition the network takes where one is needed."""
+    extras = variant_options.outgoing_extras(variant.options)
+    options = dict(extras.pop("options"))
+    network = variant.channel.network
+    rules = checks.rules_for(network)[0]
+    media = tuple(
+        renditions.item_for(asset, rules, network) if rules else asset.as_item()
+        for asset in _media(variant)
+    )
     return OutgoingPost(
         text=variant.text,
-        media=tuple(asset.as_item() for asset in variant.ordered_media()),
-        first_comment=str(options.pop("first_comment", "") or ""),
+        media=media,
         language=str(options.pop("language", "") or ""),
         options=options,
+        **extras,
     )
 
 
-def idempotent(connector: Any, network: str) -> bool:
-    return bool(getattr(connector, "idempotent_publish", network in IDEMPOTENT_NETWORKS))
+def _media(variant: Variant) -> list:
+    prefetched = getattr(variant, "_prefetched_objects_cache", {})
+    if "media_links" in prefetched:  # a batch claim read them for the whole batch
+        return [link.asset for link in sorted(prefetched["media_links"], key=lambda m: m.position)]
+    return variant.ordered_media()
 
 
-def _key_still_known(network: str, first_try: datetime | None, now: datetime) -> bool:
-    window = KEY_WINDOWS.get(network)
+def idempotent(connector: Any) -> bool:
+    """A connector declares `idempotent_publish = True` when resending with the same key is safe."""
+    return bool(getattr(connector, "idempotent_publish", False))
+
+
+def _key_still_known(connector: Any, first_try: datetime | None, now: datetime) -> bool:
+    """How long the network remembers a key is the connector's `idempotency_key_window`;
+    None (the default): for as long as the post exists."""
+    window: timedelta | None = getattr(connector, "idempotency_key_window", None)
     return window is None or first_try is None or now - first_try < window
 
 
@@ -129,15 +146,27 @@ def _mark_dead_attempts(variant: Variant, now: datetime) -> bool:
     )
 
 
-def _last_outcome_unknown(variant: Variant) -> bool:
-    last = (
+# Outcomes after which the network may hold the post though the variant does not say so.
+UNSETTLED = frozenset({Outcome.UNKNOWN, Outcome.TRANSIENT})
+
+
+def unsettled(outcomes: list[str]) -> bool:
+    """Whether a variant whose attempts ended so (oldest first) must be reconciled before it is
+    sent: an attempt still running (its worker died), a last outcome that left the network's
+    side unknown, or a publication the network confirmed but whose worker lost the lease
+    before recording it."""
+    if Outcome.RUNNING in outcomes or Outcome.PUBLISHED in outcomes:
+        return True
+    return bool(outcomes) and outcomes[-1] in UNSETTLED
+
+
+def _needs_reconcile(variant: Variant) -> bool:
+    outcomes = list(
         Attempt.objects.filter(variant=variant)
-        .exclude(outcome=Outcome.RUNNING)
-        .order_by("-started_at", "-id")
+        .order_by("started_at", "id")
         .values_list("outcome", flat=True)
-        .first()
     )
-    return last in (Outcome.UNKNOWN, Outcome.TRANSIENT)
+    return unsettled(outcomes)
 
 
 def _first_try(variant: Variant) -> datetime | None:
@@ -171,58 +200,80 @@ def publish_claimed(variant: Variant) -> str:
         _enqueue_retry(variant.pk, channel.rate_limited_until)
         return VariantState.SCHEDULED
 
-    setup = publishing_settings(variant.post.workspace_id)
-    if setup.require_approval and variant.approved_at is None:
+    if not approved(variant):
         # The services never schedule an unapproved variant here; this guards the rule anyway.
-        attempt = leases.start_attempt(variant)
-        return _fail(
-            variant,
-            attempt,
-            Outcome.REJECTED,
-            "NotApproved",
-            _("This workspace requires approval and this variant is not approved."),
-        )
+        return fail_unapproved(variant)
 
     died = _mark_dead_attempts(variant, now)
     connector = channel_services.connector_for(channel)
     post = outgoing_post(variant)
-    if died or _last_outcome_unknown(variant):
+    if died or _needs_reconcile(variant):
         settled = _reconcile(variant, connector, post, now)
         if settled is not None:
             return settled
 
     attempt = leases.start_attempt(variant)
-    try:
-        ref = connector.publish(post, idempotency_key=variant.idempotency_key)
-    except Rejected as error:
-        return _fail(variant, attempt, Outcome.REJECTED, type(error).__name__, str(error))
-    except AuthExpired as error:
-        channel_services.record_failure(channel.pk, error)
-        return _fail(variant, attempt, Outcome.AUTH_EXPIRED, type(error).__name__, str(error))
-    except RateLimited as error:
-        channel_services.record_failure(channel.pk, error)
-        wait = timedelta(seconds=error.retry_after) if error.retry_after else None
-        return _retry(variant, attempt, Outcome.RATE_LIMITED, error, wait, connector)
-    except Transient as error:
-        wait = timedelta(seconds=error.retry_after) if error.retry_after else None
-        return _retry(variant, attempt, Outcome.TRANSIENT, error, wait, connector)
-    except Exception as error:
-        # A bug in a connector, or an error it did not classify: the request may have gone
-        # out, so it is handled like a Transient one (reconciled before any retry).
-        logger.exception("Connector %s failed on variant %s", channel.network, variant.pk)
-        if not isinstance(error, ConnectorError):
-            error = Transient(str(error) or type(error).__name__)
-        return _retry(variant, attempt, Outcome.TRANSIENT, error, None, connector)
-    leases.record_published(variant, attempt, ref)
+    result = call_network(connector, post, variant)
+    if isinstance(result, ConnectorError):
+        return record_error(variant, attempt, result, connector)
+    leases.record_published(variant, attempt, result)
     if channel.state != ChannelState.ACTIVE:
         channel_services.record_success(channel.pk)
     return VariantState.PUBLISHED
 
 
+def approved(variant: Variant, setup: Any = None) -> bool:
+    setup = setup or publishing_settings(variant.post.workspace_id)
+    return not setup.require_approval or variant.approved_at is not None
+
+
+def fail_unapproved(variant: Variant) -> str:
+    attempt = leases.start_attempt(variant)
+    return _fail(
+        variant,
+        attempt,
+        Outcome.REJECTED,
+        "NotApproved",
+        _("This workspace requires approval and this variant is not approved."),
+    )
+
+
+def call_network(
+    connector: Any, post: OutgoingPost, variant: Variant
+) -> PublishedRef | ConnectorError:
+    """The one network call of a try; touches no database, so the dispatcher runs it on its
+    threads. An error the connector did not classify (a bug, say) may come after the request
+    went out, so it stands as a Transient one: reconciled before any retry."""
+    try:
+        return connector.publish(post, idempotency_key=variant.idempotency_key)
+    except ConnectorError as error:
+        return error
+    except Exception as error:
+        logger.exception("Connector %s failed on variant %s", variant.channel.network, variant.pk)
+        return Transient(str(error) or type(error).__name__)
+
+
+def record_error(variant: Variant, attempt: Attempt, error: ConnectorError, connector: Any) -> str:
+    """What a failed try leads to: a retry with backoff, or a visible failure."""
+    channel = variant.channel
+    if isinstance(error, Rejected):
+        return _fail(variant, attempt, Outcome.REJECTED, type(error).__name__, str(error))
+    if isinstance(error, AuthExpired):
+        channel_services.record_failure(channel.pk, error)
+        return _fail(variant, attempt, Outcome.AUTH_EXPIRED, type(error).__name__, str(error))
+    if isinstance(error, RateLimited):
+        channel_services.record_failure(channel.pk, error)
+        wait = timedelta(seconds=error.retry_after) if error.retry_after else None
+        return _retry(variant, attempt, Outcome.RATE_LIMITED, error, wait, connector)
+    wait = None
+    if isinstance(error, Transient) and error.retry_after:
+        wait = timedelta(seconds=error.retry_after)
+    return _retry(variant, attempt, Outcome.TRANSIENT, error, wait, connector)
+
+
 def _reconcile(variant: Variant, connector: Any, post: OutgoingPost, now: datetime) -> str | None:
     """Make a retry after an unknown outcome safe; a final state if it settled the variant,
     None if the caller may send again."""
-    network = variant.channel.network
     first = _first_try(variant)
     hook = getattr(connector, "reconcile", None)
     if callable(hook):
@@ -244,7 +295,7 @@ def _reconcile(variant: Variant, connector: Any, post: OutgoingPost, now: dateti
             error_text=_("Not found on the channel; sending again."),
         )
         return None
-    if idempotent(connector, network) and _key_still_known(network, first, now):
+    if idempotent(connector) and _key_still_known(connector, first, now):
         return None
     attempt = leases.start_attempt(variant)
     return _fail(
@@ -269,9 +320,8 @@ def _retry(
 ) -> str:
     """Schedule the next try, or fail once the tries are spent or a resend would not be safe."""
     text = str(error) or type(error).__name__
-    network = variant.channel.network
     if outcome == Outcome.TRANSIENT:
-        safe = callable(getattr(connector, "reconcile", None)) or idempotent(connector, network)
+        safe = callable(getattr(connector, "reconcile", None)) or idempotent(connector)
         if not safe:
             # The request may have reached the network; without a way to check, stop here.
             return _fail(

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kalrav.channels.models import Channel
-from kalrav.publishing import checks, states
+from kalrav.publishing import checks, states, variant_options
 from kalrav.publishing.models import (
     ApprovalRequest,
     MediaAsset,
@@ -232,7 +232,7 @@ def _sync_channels(member: Member, post: Post, channel_ids: list[int]) -> dict:
 def delete_post(member: Member, actor: Actor, post_id: int) -> None:
     _require(member, Perm.CONTENT_EDIT)
     post = _locked_post(member, post_id)
-    if post.variants.exclude(state__in=states.EDITABLE).exists():
+    if post.variants.exclude(state__in=states.EDITABLE | {VariantState.DELETED}).exists():
         raise ValidationError(
             _("Part of this post is published or being published; it cannot be deleted here.")
         )
@@ -263,6 +263,7 @@ def check(variant: Variant) -> checks.VariantCheck:
         variant.channel.network,
         variant.ordered_media(),
         brand_of(variant.post.workspace_id),
+        variant.options,
     )
 
 
@@ -287,9 +288,8 @@ def edit_variant(
     if text is not None:
         variant.text = text
     if options is not None:
-        if not isinstance(options, dict):
-            raise ValidationError({"options": _("Give options as names and values.")})
-        variant.options = options
+        rules, _label = checks.rules_for(variant.channel.network)
+        variant.options = variant_options.clean(options, rules)
     if media_ids is not None:
         _set_media(variant, _assets(member.workspace_id, media_ids))
     after = {
@@ -596,14 +596,25 @@ def compose_post(
     channel_ids: list[int],
     media_ids: list[int],
     variant_texts: dict[int, str],
+    variant_extras: dict[int, dict[str, Any]] | None = None,
 ) -> Post:
     """What the composer saves in one go: the post, its channels, its media on every variant, and
-    each variant's own text (an empty one takes the master copy)."""
+    each variant's own text (an empty one takes the master copy) and extras (thread, poll, first
+    comment), merged into its options."""
     if post_id is None:
         post = create_post(member, actor, **fields, channel_ids=channel_ids, media_ids=media_ids)
     else:
         post = update_post(member, actor, post_id, channel_ids=channel_ids, **fields)
     for variant in post.variants.all():
+        if not variant.editable:
+            continue  # published (or going out): the post page's own buttons act on it
         text = variant_texts.get(variant.channel_id, "").strip() or post.text
-        edit_variant(member, actor, variant.pk, text=text, media_ids=media_ids)
+        extras = (variant_extras or {}).get(variant.channel_id)
+        options = variant_options.merged(variant.options, **extras) if extras else None
+        try:
+            edit_variant(member, actor, variant.pk, text=text, media_ids=media_ids, options=options)
+        except ValidationError as error:
+            raise ValidationError(
+                {f"extras-{variant.channel_id}": variant_options.explain(variant.channel, error)}
+            ) from None
     return post

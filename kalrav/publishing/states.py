@@ -1,6 +1,7 @@
 """Which state a variant may move to from which, in one table the services and tests share.
 
-draft → pending_approval → approved | changes_requested → scheduled → publishing → published | failed.
+draft → pending_approval → approved | changes_requested → scheduled → publishing → published | failed;
+published → deleting → deleted (or back to published when the network refuses).
 Whether `scheduled` may be reached without `approved` depends on the workspace (see services).
 """
 
@@ -16,8 +17,12 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.SCHEDULED: frozenset({S.PUBLISHING, S.DRAFT, S.APPROVED, S.PENDING_APPROVAL}),
     # A worker whose lease expired leaves `publishing`; the next worker reconciles and finishes.
     S.PUBLISHING: frozenset({S.PUBLISHED, S.FAILED, S.SCHEDULED}),
-    S.PUBLISHED: frozenset(),
+    # Deleting from the network runs in a task: it ends deleted, or back to published (with the
+    # network's words) when the network refused. A deleted variant stays, as a record.
+    S.PUBLISHED: frozenset({S.DELETING}),
     S.FAILED: frozenset({S.SCHEDULED, S.DRAFT, S.PENDING_APPROVAL}),
+    S.DELETING: frozenset({S.DELETED, S.PUBLISHED}),
+    S.DELETED: frozenset(),
 }
 
 # States in which the words, media or time may still change.
@@ -35,6 +40,8 @@ BADGE = {
     S.PUBLISHING: "",
     S.PUBLISHED: "ok",
     S.FAILED: "bad",
+    S.DELETING: "warn",
+    S.DELETED: "",
 }
 
 

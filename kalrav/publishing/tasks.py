@@ -1,32 +1,57 @@
-"""Huey tasks that publish variants on time.
+"""Huey tasks and hooks that publish variants on time.
 
-A variant is enqueued with `eta=scheduled_at` when it is scheduled within the next few minutes,
-so the consumer's scheduler (which looks every second) hands it to a worker on time; the sweep
-that runs every minute enqueues what is coming up in the next minutes the same way, and is the
-backstop for everything else: variants scheduled far ahead, retries whose task was lost, and
-variants whose worker died holding the lease. A task only ever *asks* to publish: the claim in
-the publisher decides, so a variant enqueued twice is still published once.
+Each worker process runs a dispatcher thread (dispatcher.py), started by Huey's startup hook and
+stopped by its shutdown hook, which claims what is due every fraction of a second and publishes
+it in batches: a variant scheduled seconds ahead goes out within a poll interval of its time,
+and no queue task is written per variant. The sweep, every minute, is the backstop: it starts
+this process's dispatcher again should its thread have died, and publishes (as a batch, the same
+way) whatever is still due well past its time or whose worker died holding the lease.
+
+When Huey runs tasks inline (the test settings) or `PUBLISH_DISPATCHER` is False, there is no
+dispatcher: a variant due within the horizon is given a `publish_variant` task with an eta when
+it is scheduled, and the sweep enqueues the next minutes the same way. A task only ever *asks*
+to publish: the claim in the publisher decides, so a variant asked for twice is still published
+once.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.conf import settings
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, on_shutdown, on_startup
 
-from kalrav.publishing import notifications, publisher
+from kalrav.publishing import dispatcher, notifications, publisher
 from kalrav.publishing.models import Variant, VariantState
 
-# Variants due within this horizon are given a task with an eta when scheduled; later ones get
-# theirs from the sweep whose window (SWEEP_AHEAD to HORIZON from now) they fall in. The windows
-# of sweeps a minute apart tile the time line, so each variant gets one such task; a sweep that
-# runs late leaves a gap that the next sweep's overdue pass fills.
+# Without a dispatcher, variants due within this horizon are given a task with an eta when
+# scheduled; later ones get theirs from the sweep whose window (SWEEP_AHEAD to HORIZON from now)
+# they fall in. The windows of sweeps a minute apart tile the time line.
 HORIZON = timedelta(minutes=2)
 SWEEP_AHEAD = timedelta(minutes=1)
 SWEEP_LIMIT = 5000
+# With dispatchers, a variant is the sweep's only once it is this late: before that it is
+# theirs, and a sweep competing with them in a burst would only add work.
+SWEEP_GRACE = timedelta(seconds=30)
+
+
+def dispatching() -> bool:
+    """Whether worker processes run dispatchers (and so need no task per variant)."""
+    return not HUEY.immediate and bool(getattr(settings, "PUBLISH_DISPATCHER", True))
+
+
+@on_startup()
+def start_dispatcher() -> None:
+    # Called by each worker thread of the consumer; the first one starts the process's thread.
+    if dispatching():
+        dispatcher.start()
+
+
+@on_shutdown()
+def stop_dispatcher() -> None:
+    dispatcher.stop()
 
 
 @db_task(priority=10)
@@ -40,7 +65,10 @@ def send_failure_emails(notification_ids: list[int]) -> int:
 
 
 def enqueue_at(variant_id: int, when: datetime | None) -> None:
-    """Ask for the variant to be published at `when` (now, if it is past or None)."""
+    """Ask for the variant to be published at `when` (now, if it is past or None); with
+    dispatchers running there is nothing to ask: they see it when it is due."""
+    if dispatching():
+        return
     if when is None or when <= timezone.now():
         publish_variant(variant_id)
     else:
@@ -55,24 +83,25 @@ def enqueue_if_soon(variant: Variant) -> None:
 
 
 def sweep(now: datetime | None = None) -> int:
-    """Enqueue what is overdue, whose lease expired, or is due within the horizon; the count."""
+    """Publish what is overdue or whose lease expired; without dispatchers, also enqueue what is
+    due within the horizon. How many variants it took or enqueued."""
     now = now or timezone.now()
-    due = (
+    if dispatching():
+        dispatcher.start()  # a no-op while this process's dispatcher thread is alive
+        late = dispatcher.Dispatcher(worker=f"{publisher.worker_name()}:sweep")
+        return late.drain(due_by=now - SWEEP_GRACE, limit=SWEEP_LIMIT)
+    count = dispatcher.Dispatcher(inline=HUEY.immediate).drain(due_by=now, limit=SWEEP_LIMIT)
+    upcoming = (
         Variant.objects.filter(
-            Q(state=VariantState.SCHEDULED, scheduled_at__lte=now)
-            | Q(
-                state=VariantState.SCHEDULED,
-                scheduled_at__gt=now + SWEEP_AHEAD,
-                scheduled_at__lte=now + HORIZON,
-            )
-            | Q(state=VariantState.PUBLISHING, lease_expires_at__lt=now)
+            state=VariantState.SCHEDULED,
+            scheduled_at__gt=now + SWEEP_AHEAD,
+            scheduled_at__lte=now + HORIZON,
         )
         .order_by("scheduled_at")
-        .values_list("pk", "state", "scheduled_at", "lease_expires_at")[:SWEEP_LIMIT]
+        .values_list("pk", "scheduled_at")[:SWEEP_LIMIT]
     )
-    count = 0
-    for pk, state, scheduled_at, lease_expires_at in due:
-        enqueue_at(pk, scheduled_at if state == VariantState.SCHEDULED else lease_expires_at)
+    for pk, scheduled_at in upcoming:
+        enqueue_at(pk, scheduled_at)
         count += 1
     return count
 

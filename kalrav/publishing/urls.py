@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kalrav.publishing import calendar_views, media_views, views
+from kalrav.publishing import after_publish_views, calendar_views, media_views, queue_views, views
 
 app_name = "publishing"
 
@@ -35,6 +35,34 @@ urlpatterns = [
         W + "variants/<int:variant_id>/publish-now/",
         views.variant_publish_now,
         name="variant-publish-now",
+    ),
+    path(
+        W + "variants/<int:variant_id>/delete-published/",
+        after_publish_views.delete_published,
+        name="variant-delete-published",
+    ),
+    path(
+        W + "variants/<int:variant_id>/edit-published/",
+        after_publish_views.edit_published,
+        name="variant-edit-published",
+    ),
+    path(W + "calendar/queues/", queue_views.queues_page, name="queues"),
+    path(W + "calendar/queues/<int:channel_id>/", queue_views.queue_replace, name="queue-replace"),
+    path(W + "calendar/queues/<int:channel_id>/add/", queue_views.queue_add, name="queue-add"),
+    path(
+        W + "calendar/queues/slots/<int:slot_id>/delete/",
+        queue_views.queue_slot_delete,
+        name="queue-slot-delete",
+    ),
+    path(W + "variants/<int:variant_id>/queue/", queue_views.variant_queue, name="variant-queue"),
+    path(W + "posts/<int:post_id>/queue/", queue_views.post_queue, name="post-queue"),
+    path(
+        W + "posts/<int:post_id>/recurrence/", queue_views.post_recurrence, name="post-recurrence"
+    ),
+    path(
+        W + "posts/<int:post_id>/recurrence/clear/",
+        queue_views.post_recurrence_clear,
+        name="post-recurrence-clear",
     ),
     path(W + "media/", media_views.media_library, name="media"),
     path(W + "media/<int:asset_id>/", media_views.update, name="media-update"),

@@ -13,7 +13,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kalrav.channels.models import Channel
-from kalrav.publishing import checks, notifications, preview, services
+from kalrav.publishing import (
+    after_publish,
+    checks,
+    composer_extras,
+    notifications,
+    preview,
+    services,
+    variant_options,
+)
 from kalrav.publishing.forms import CommentForm, PostForm, ScheduleForm
 from kalrav.publishing.models import MediaAsset, Post, Variant
 from kalrav.workspaces.access import workspace_view
@@ -42,7 +50,9 @@ def _ints(values: list[str]) -> list[int]:
     return [int(v) for v in values if str(v).isdigit()]
 
 
-def _composer_context(member: Member, form: PostForm, post: Post | None, texts: dict) -> dict:
+def _composer_context(
+    member: Member, form: PostForm, post: Post | None, texts: dict, extras: dict | None = None
+) -> dict:
     channels = list(Channel.objects.filter(workspace=member.workspace))
     chosen = {int(v) for v in (form["channels"].value() or []) if str(v).isdigit()}
     master = form["text"].value() or ""
@@ -51,6 +61,7 @@ def _composer_context(member: Member, form: PostForm, post: Post | None, texts: 
             "channel": c,
             "text": texts.get(c.pk, "") or master,
             "edited": bool(texts.get(c.pk)) and texts.get(c.pk, "").strip() != master.strip(),
+            **composer_extras.row(c, (extras or {}).get(c.pk)),
         }
         for c in channels
     ]
@@ -86,6 +97,7 @@ def _variant_texts(request: HttpRequest) -> dict[int, str]:
 
 def _save(request: HttpRequest, member: Member, form: PostForm, post_id: int | None):
     texts = _variant_texts(request)
+    extras = composer_extras.posted(request.POST)
     return services.compose_post(
         member,
         _actor(request),
@@ -94,6 +106,7 @@ def _save(request: HttpRequest, member: Member, form: PostForm, post_id: int | N
         channel_ids=_ints(form.cleaned_data["channels"]),
         media_ids=_ints(form.cleaned_data["media_ids"]),
         variant_texts=texts,
+        variant_extras=extras,
     ), texts
 
 
@@ -115,7 +128,9 @@ def compose(request: HttpRequest) -> HttpResponse:
             return redirect("publishing:post", ws=member.workspace.slug, post_id=post.pk)
     if request.method == "POST":
         texts = _variant_texts(request)
-    context = _composer_context(member, form, None, texts)
+    context = _composer_context(
+        member, form, None, texts, composer_extras.posted(request.POST) if request.POST else None
+    )
     return render(request, "publishing/compose.html", context, status=400 if form.errors else 200)
 
 
@@ -126,8 +141,9 @@ def _variants(post: Post) -> list[Variant]:
     brand = services.brand_of(post.workspace_id)
     for variant in variants:
         variant.report = checks.check_variant(  # type: ignore[attr-defined]
-            variant.text, variant.channel.network, variant.ordered_media(), brand
+            variant.text, variant.channel.network, variant.ordered_media(), brand, variant.options
         )
+        variant.after = after_publish.actions_for(variant)  # type: ignore[attr-defined]
         variant.latest_approval = next(iter(variant.approvals.all()), None)  # type: ignore[attr-defined]
     return variants
 
@@ -167,7 +183,15 @@ def post_page(request: HttpRequest, post_id: int) -> HttpResponse:
     notifications.mark_read(request.user.pk, post.pk)
     zone = services.zone_of(member.workspace)
     context = {
-        **_composer_context(member, form, post, texts),
+        **_composer_context(
+            member,
+            form,
+            post,
+            texts,
+            composer_extras.posted(request.POST)
+            if request.method == "POST"
+            else {v.channel_id: v.options for v in variants},
+        ),
         "variants": variants,
         "zone": zone,
         "schedule_form": ScheduleForm(zone=zone),
@@ -193,14 +217,17 @@ def check(request: HttpRequest, channel_id: int) -> HttpResponse:
         a.pk: a for a in MediaAsset.objects.filter(workspace=member.workspace, pk__in=media_ids)
     }
     media = [assets[i] for i in media_ids if i in assets]
+    options = composer_extras.for_check(request.POST, channel)
     report = checks.check_variant(
-        text, channel.network, media, services.brand_of(member.workspace.pk)
+        text, channel.network, media, services.brand_of(member.workspace.pk), options
     )
     return render(
         request,
         "publishing/_check.html",
         {
             "report": report,
+            "poll": variant_options.poll_of(options),
+            "first_comment": variant_options.first_comment_of(options),
             "channel": channel,
             "text": text,
             "media": media,

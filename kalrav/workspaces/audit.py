@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, time
 from typing import Any
 
 from django.db import models
@@ -33,6 +34,16 @@ ACTION_LABELS = {
     "conversation.tag": _("tagged a conversation"),
     "conversation.reply": _("replied to a conversation"),
     "conversation.note": _("wrote an internal note"),
+    "message.like": _("liked a message on the network"),
+    "message.unlike": _("took back a like on the network"),
+    "message.hide": _("hid a reply on the network"),
+    "message.unhide": _("showed a hidden reply again"),
+    "message.delete": _("deleted a message on the network"),
+    "conversation.priority": _("changed a conversation's priority"),
+    "conversation.sentiment": _("corrected a message's sentiment"),
+    "inboxview.save": _("saved an inbox view"),
+    "inboxview.change": _("changed an inbox view"),
+    "inboxview.delete": _("deleted an inbox view"),
     "savedreply.save": _("saved a reply template"),
     "inbox.settings": _("changed the response-time targets"),
     "team.create": _("created a team"),
@@ -53,9 +64,27 @@ ACTION_LABELS = {
     "variant.published": _("published a variant"),
     "variant.failed": _("failed to publish a variant"),
     "variant.publish_now": _("asked to publish a variant now"),
+    "variant.delete_requested": _("asked to delete a published variant from its network"),
+    "variant.deleted": _("deleted a variant from its network"),
+    "variant.delete_failed": _("failed to delete a variant from its network"),
+    "variant.edit_requested": _("asked to edit a published variant"),
+    "variant.edited_published": _("edited a published variant on its network"),
+    "variant.edit_failed": _("failed to edit a published variant"),
     "media.upload": _("uploaded media"),
     "media.update": _("changed media"),
     "media.delete": _("deleted media"),
+    "team.update": _("changed a team"),
+    "conversation.handoff": _("handed a conversation off to a team"),
+    "webhook.create": _("added a webhook endpoint"),
+    "webhook.update": _("changed a webhook endpoint"),
+    "webhook.secret": _("replaced a webhook endpoint's secret"),
+    "webhook.delete": _("deleted a webhook endpoint"),
+    "webhook.test": _("sent a test event to a webhook endpoint"),
+    "queue.update": _("changed a channel's queue"),
+    "post.recurrence": _("set a post to repeat"),
+    "post.recurrence_clear": _("stopped a post repeating"),
+    "post.occurrence": _("planned the next time a post repeats"),
+    "sentiment.correct": _("corrected a sentiment"),
 }
 
 
@@ -82,6 +111,8 @@ def _plain(value: Any) -> Any:
         return value.name or ""
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, date | time):  # a datetime is a date too
+        return value.isoformat()
     return value
 
 
@@ -97,16 +128,17 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
-def record(
-    workspace: Workspace,
+def entry(
+    workspace: Workspace | int,
     actor: Actor,
     action: str,
     target: models.Model,
     changes: dict[str, Any] | None = None,
 ) -> AuditEntry:
+    """The entry for one change, not saved yet: `record` saves one, bulk writers save many."""
     assert action in ACTION_LABELS, f"unknown audit action {action}"
-    return AuditEntry.objects.create(
-        workspace=workspace,
+    return AuditEntry(
+        workspace_id=workspace if isinstance(workspace, int) else workspace.pk,
         actor=actor.user,
         actor_label=actor.display[:200],
         via=actor.via,
@@ -116,3 +148,15 @@ def record(
         object_repr=str(target)[:200],
         changes=changes or {},
     )
+
+
+def record(
+    workspace: Workspace,
+    actor: Actor,
+    action: str,
+    target: models.Model,
+    changes: dict[str, Any] | None = None,
+) -> AuditEntry:
+    written = entry(workspace, actor, action, target, changes)
+    written.save(force_insert=True)
+    return written

@@ -34,6 +34,10 @@ class Perm(StrEnum):
     CONTENT_PUBLISH = "content.publish"
     INBOX_VIEW = "inbox.view"
     INBOX_REPLY = "inbox.reply"
+    INBOX_MODERATE = "inbox.moderate"
+    INBOX_SENTIMENT = "inbox.sentiment"
+    INBOX_REPORT = "inbox.report"
+    WEBHOOKS_MANAGE = "webhooks.manage"
     LISTENING_VIEW = "listening.view"
     LISTENING_EDIT = "listening.edit"
     ANALYTICS_VIEW = "analytics.view"
@@ -61,6 +65,15 @@ MATRIX: dict[Perm, frozenset[Role]] = {
     Perm.CONTENT_PUBLISH: frozenset({O, M}),
     Perm.INBOX_VIEW: frozenset({O, M, A}),
     Perm.INBOX_REPLY: frozenset({O, M, A}),
+    # Deleting someone's words on the network cannot be undone and can read as censorship in a
+    # crisis: managers decide. Agents like and hide, which can be taken back (INBOX_REPLY).
+    Perm.INBOX_MODERATE: frozenset({O, M}),
+    # Correcting a message's sentiment also teaches the model: the people who work the inbox.
+    Perm.INBOX_SENTIMENT: frozenset({O, M, A}),
+    # The response-time report rates people: those who run the team and those who read numbers.
+    Perm.INBOX_REPORT: frozenset({O, M, N}),
+    # Endpoints receive every message of the workspace: only those who may change its settings.
+    Perm.WEBHOOKS_MANAGE: frozenset({O, M}),
     Perm.LISTENING_VIEW: frozenset({O, M, E, A, N}),
     Perm.LISTENING_EDIT: frozenset({O, M}),
     Perm.ANALYTICS_VIEW: frozenset({O, M, E, N, C}),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 
 import pytest
 
@@ -35,10 +36,21 @@ def browser():
         browser.close()
 
 
+# The live server shares the test's in-memory SQLite connection; a request still running when a
+# test ends (a poll sent just before its page closed) can hold that connection in a transaction
+# while the next test writes. Closing waits for such a request to finish.
+SETTLE_SECONDS = 1.0
+
+
+def close_and_settle(context) -> None:
+    context.close()
+    time.sleep(SETTLE_SECONDS)
+
+
 @pytest.fixture
 def page(browser, request):
     viewport = getattr(request, "param", {"width": 1366, "height": 900})
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
     yield page
-    context.close()
+    close_and_settle(context)

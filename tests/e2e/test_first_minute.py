@@ -29,7 +29,11 @@ def test_sign_in_switch_to_bengali_edit_brand_see_audit(page, live_server, membe
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("navigation", name="Main")).to_be_visible()
 
-    page.select_option("#language-select", "bn")
+    # Choosing a language submits the form through app.js (deferred): let it load first, then
+    # wait for the page the choice loads, however busy the machine.
+    page.wait_for_load_state("load")
+    with page.expect_navigation(wait_until="commit", timeout=30_000):
+        page.select_option("#language-select", "bn")
     main_nav = page.locator("nav.nav")
     expect(main_nav.get_by_text(_bn("Calendar"))).to_be_visible()
     expect(main_nav.get_by_text(_bn("Inbox"))).to_be_visible()

@@ -103,7 +103,13 @@ class FakeNetwork:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                payload = json.loads(self.rfile.read(length) or b"{}")
+                raw = self.rfile.read(length)
+                if len(raw) < length:
+                    # The sender died mid-request: like any real server, drop the incomplete
+                    # request instead of creating a post from half of it.
+                    self.close_connection = True
+                    return
+                payload = json.loads(raw or b"{}")
                 key = self.headers.get("Idempotency-Key", "")
                 network.wait()
                 if not key:

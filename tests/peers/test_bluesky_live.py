@@ -8,6 +8,7 @@ import asyncio
 import io
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import pytest
@@ -15,10 +16,14 @@ from atproto_client import models
 from PIL import Image
 
 from kalrav.connectors.base import (
+    Author,
     ConnectorContext,
+    IncomingItem,
     ItemKind,
+    ItemRef,
     MediaItem,
     MediaKind,
+    Moderation,
     OutgoingPost,
     PublishedRef,
 )
@@ -230,7 +235,7 @@ def test_a_reply_and_mention_reaches_inbox_stream_metrics_and_a_reply_back(brand
     assert answer_record["reply"]["parent"]["uri"] == item.remote_id
     assert answer_record["reply"]["root"]["uri"] == original.remote_id
 
-    fan_connector.like(original, idempotency_key="live-like")
+    fan_connector.like(ItemRef(original.remote_id), idempotency_key="live-like")
     metrics = eventually(
         lambda: (
             rows
@@ -240,6 +245,62 @@ def test_a_reply_and_mention_reaches_inbox_stream_metrics_and_a_reply_back(brand
     )
     assert metrics["likes"] == 1
     assert metrics["replies"] == 1
+
+
+def test_the_brand_likes_unlikes_hides_and_unhides_a_reply_and_deletes_its_own(brand, fan):
+    connector, _account = brand
+    fan_connector, _fan_account = fan
+    root = connector.publish(OutgoingPost(text="Chai or coffee?"), idempotency_key="live-mod")
+    eventually(lambda: fan_connector._post_views([root.remote_id]))
+    answer = fan_connector.publish(
+        OutgoingPost(text="Chai, always", reply_to=PublishedRef(remote_id=root.remote_id)),
+        idempotency_key="live-mod-fan",
+    )
+    reply = ItemRef(
+        answer.remote_id, ItemKind.REPLY, root_id=root.remote_id, parent_id=root.remote_id
+    )
+    assert connector.moderation_actions(reply) == {
+        Moderation.LIKE,
+        Moderation.UNLIKE,
+        Moderation.HIDE,
+        Moderation.UNHIDE,
+    }
+    eventually(lambda: connector._post_views([answer.remote_id]))
+
+    like_id = connector.like(reply, idempotency_key="live-mod-like")
+    assert _record(connector, like_id)["subject"]["uri"] == answer.remote_id
+    assert connector.like(reply, idempotency_key="live-mod-like") == like_id  # a retry
+    connector.unlike(ItemRef(answer.remote_id, like_id=like_id), idempotency_key="live-unlike")
+    with pytest.raises(Rejected):
+        _record_or_rejected(connector, like_id)
+
+    gate_uri = root.remote_id.replace("app.bsky.feed.post", "app.bsky.feed.threadgate")
+    connector.hide(reply, idempotency_key="live-hide")
+    gate = _record(connector, gate_uri)
+    assert gate["hiddenReplies"] == [answer.remote_id]
+    assert gate["post"] == root.remote_id
+    assert not gate.get("allow"), "hiding must not stop anyone replying"
+    connector.hide(reply, idempotency_key="live-hide-again")
+    assert _record(connector, gate_uri)["hiddenReplies"] == [answer.remote_id]
+    connector.unhide(reply, idempotency_key="live-unhide")
+    assert not _record(connector, gate_uri).get("hiddenReplies")
+
+    with pytest.raises(Rejected, match="only its own"):
+        connector.delete_item(reply, idempotency_key="live-delete-theirs")
+    ours = connector.reply(
+        IncomingItem(
+            ItemKind.REPLY,
+            answer.remote_id,
+            Author(fan_connector.did),
+            "Chai, always",
+            root.published_at or datetime.now(UTC),
+        ),
+        OutgoingPost(text="Good choice!"),
+        idempotency_key="live-mod-answer",
+    )
+    connector.delete_item(ItemRef(ours.remote_id, ours=True), idempotency_key="live-delete-ours")
+    with pytest.raises(Rejected):
+        _record_or_rejected(connector, ours.remote_id)
 
 
 def test_search_finds_the_post(brand):

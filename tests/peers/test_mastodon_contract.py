@@ -17,10 +17,13 @@ from conftest import require_service
 from kalrav.connectors.base import (
     ConnectorContext,
     ItemKind,
+    ItemRef,
     MediaItem,
     MediaKind,
+    Moderation,
     OutgoingPost,
     Poll,
+    PublishedRef,
 )
 from kalrav.connectors.errors import AuthExpired, RateLimited, Rejected, Transient
 from kalrav.connectors.http import HttpClient
@@ -262,3 +265,26 @@ def test_oauth_code_flow(server):
     )
     assert connector.verify().handle == "testuser"
     connector.close()
+
+
+def test_the_brand_favourites_a_fans_reply_and_deletes_only_its_own(server, brand, fan):
+    ours = brand.publish(OutgoingPost("Chai or coffee?"), idempotency_key="mod-root")
+    answer = fan.publish(
+        OutgoingPost("Chai!", reply_to=PublishedRef(ours.remote_id)), idempotency_key="mod-fan"
+    )
+    fan_id = fan.verify().remote_id
+    reply = ItemRef(answer.remote_id, ItemKind.REPLY, author_id=fan_id)
+    assert brand.moderation_actions(reply) == {Moderation.LIKE, Moderation.UNLIKE}
+    brand.like(reply, idempotency_key="mod-like")
+    seen = status(server, answer.remote_id).json()
+    assert seen["favourited"] is True and seen["favourites_count"] == 1
+    brand.unlike(reply, idempotency_key="mod-unlike")
+    assert status(server, answer.remote_id).json()["favourited"] is False
+
+    with pytest.raises(Rejected):
+        brand.delete_item(reply, idempotency_key="mod-delete-theirs")
+    assert status(server, answer.remote_id).status_code == 200
+    own = ItemRef(ours.remote_id, author_id=brand.verify().remote_id)
+    assert brand.moderation_actions(own) == {Moderation.DELETE}
+    brand.delete_item(own, idempotency_key="mod-delete-ours")
+    assert status(server, ours.remote_id).status_code == 404

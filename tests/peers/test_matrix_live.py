@@ -11,7 +11,7 @@ import asyncio
 import io
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -25,8 +25,10 @@ from kalrav.connectors.base import (
     ConnectorContext,
     Cursor,
     ItemKind,
+    ItemRef,
     MediaItem,
     MediaKind,
+    Moderation,
     OutgoingPost,
     PublishedRef,
 )
@@ -243,14 +245,35 @@ def test_replies_and_mentions_arrive_in_the_inbox_and_are_answered(scene):
 def test_a_like_is_a_reaction_and_liking_twice_keeps_one(scene):
     connector = scene.connector()
     message = scene.fan.send(scene.room_id, {"msgtype": "m.text", "body": "Love the new blend"})
-    first = connector.like(message, idempotency_key=str(uuid.uuid4()))
-    again = connector.like(message, idempotency_key=str(uuid.uuid4()))  # a new key, same like
-    assert again.remote_id == first.remote_id
-    reaction = scene.fan.event(scene.room_id, first.remote_id)
+    item = ItemRef(message, author_id=scene.fan.user.user_id)
+    assert connector.moderation_actions(item) == {
+        Moderation.LIKE,
+        Moderation.UNLIKE,
+        Moderation.DELETE,
+    }
+    first = connector.like(item, idempotency_key=str(uuid.uuid4()))
+    again = connector.like(item, idempotency_key=str(uuid.uuid4()))  # a new key, same like
+    assert again == first
+    reaction = scene.fan.event(scene.room_id, first)
     assert isinstance(reaction, nio.ReactionEvent)
     assert (reaction.reacts_to, reaction.key) == (message, "👍")
-    connector.delete(first, idempotency_key=str(uuid.uuid4()))  # unlike
-    assert "m.relates_to" not in scene.fan.event(scene.room_id, first.remote_id).source["content"]
+    connector.unlike(item, idempotency_key=str(uuid.uuid4()))  # found by looking, not told
+    assert "m.relates_to" not in scene.fan.event(scene.room_id, first).source["content"]
+    relike = connector.like(item, idempotency_key=str(uuid.uuid4()))
+    assert relike != first, "a like after an unlike is a new reaction"
+    connector.unlike(replace(item, like_id=relike), idempotency_key=str(uuid.uuid4()))
+    assert "m.relates_to" not in scene.fan.event(scene.room_id, relike).source["content"]
+
+
+def test_the_brand_deletes_a_members_message_as_room_moderator(scene):
+    connector = scene.connector()
+    message = scene.fan.send(scene.room_id, {"msgtype": "m.text", "body": "spam spam spam"})
+    key = str(uuid.uuid4())
+    connector.delete_item(ItemRef(message), idempotency_key=key)
+    connector.delete_item(ItemRef(message), idempotency_key=key)  # a retry is harmless
+    gone = scene.fan.event(scene.room_id, message)
+    assert "body" not in gone.source["content"]
+    assert gone.source["unsigned"]["redacted_because"]["sender"] == scene.brand.user_id
 
 
 def test_delete_redacts_every_event_of_the_post(scene, tmp_path):

@@ -61,6 +61,7 @@ class Row:
     text: str
     label: str
     domain: str
+    weight: float = 1.0  # a person's correction counts more than a row of the data sets
 
 
 def read_rows(path: Path) -> list[Row]:

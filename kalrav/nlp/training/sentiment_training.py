@@ -45,8 +45,15 @@ def build_lexicon(config: SentimentConfig) -> Lexicon:
 
 
 def fit(
-    rows: list[Row], config: SentimentConfig, lexicon: Lexicon, metadata: dict
+    rows: list[Row],
+    config: SentimentConfig,
+    lexicon: Lexicon,
+    metadata: dict,
+    *,
+    quick: bool = False,
 ) -> SentimentModel:
+    """`quick` stops the solver early (tolerance 1e-3, 300 iterations): for the fast path's
+    probabilities that only help choose how to combine it with the quality path."""
     from sklearn.linear_model import LogisticRegression
 
     from ..featurize import featurize
@@ -61,8 +68,15 @@ def fit(
     n_buckets = 1 << config.spec.bits
     matrix = to_matrix(batch, n_buckets)
     labels = np.array([r.label for r in rows])
-    classifier = LogisticRegression(C=config.c, class_weight="balanced", max_iter=2000, tol=1e-4)
-    classifier.fit(matrix, labels)
+    classifier = LogisticRegression(
+        C=config.c,
+        class_weight="balanced",
+        max_iter=300 if quick else 2000,
+        tol=1e-3 if quick else 1e-4,
+    )
+    weights = np.array([r.weight for r in rows], dtype=np.float64)
+    # Without corrections every weight is 1: pass None so the fit is the one it always was.
+    classifier.fit(matrix, labels, sample_weight=None if np.all(weights == 1.0) else weights)
     classes = [str(c) for c in classifier.classes_]
     assert classes == list(LABELS)
     coef = classifier.coef_.T  # (features, classes)
@@ -101,18 +115,30 @@ def score(model: SentimentModel, rows: list[Row]) -> dict[str, float]:
     }
 
 
-def evaluate_held_out(
+def fit_held_out(
     prepared: list[PreparedSource],
-    evaluation_only: list[PreparedSource],
     config: SentimentConfig,
     lexicon: Lexicon,
+    corrections: list[Row] | None = None,
+) -> SentimentModel:
+    """The model of the training splits (and any corrections): what the test splits measure."""
+    from .corrections_data import without_corrected
+
+    corrections = corrections or []
+    train_rows = without_corrected([row for p in prepared for row in p.train], corrections)
+    return fit(train_rows + corrections, config, lexicon, {"version": "held-out"})
+
+
+def evaluate_held_out(
+    model: SentimentModel,
+    prepared: list[PreparedSource],
+    evaluation_only: list[PreparedSource],
 ) -> dict[str, dict]:
-    """Fit on the training splits, score every test split (also of sets not trained on)."""
-    train_rows = [row for p in prepared for row in p.train]
-    model = fit(train_rows, config, lexicon, {"version": "held-out"})
+    """Score every test split (also of sets not trained on) with the held-out model."""
     results = {}
     for item in [*prepared, *evaluation_only]:
-        results[item.source.name] = {**score(model, item.test), "trained_on": item in prepared}
+        if item.test:
+            results[item.source.name] = {**score(model, item.test), "trained_on": item in prepared}
     return results
 
 
@@ -120,5 +146,6 @@ def fingerprint(rows: list[Row]) -> str:
     """A digest of the training rows, so two builds can be shown to have used the same data."""
     digest = hashlib.sha256()
     for row in rows:
-        digest.update(f"{row.domain}\t{row.label}\t{row.text}\n".encode())
+        weight = "" if row.weight == 1.0 else f"\t{row.weight:g}"
+        digest.update(f"{row.domain}\t{row.label}\t{row.text}{weight}\n".encode())
     return digest.hexdigest()[:16]

@@ -16,6 +16,8 @@ from kalrav.channels.models import ChannelState
 from kalrav.connectors import registry
 from kalrav.connectors.base import OutgoingPost, PublishedRef
 from kalrav.connectors.errors import AuthExpired, RateLimited, Rejected, Transient
+from kalrav.connectors.networks.bluesky.connector import BlueskyConnector
+from kalrav.connectors.networks.mastodon.connector import MastodonConnector
 from kalrav.publishing import leases, publisher, services, tasks
 from kalrav.publishing.models import Attempt, Notification, Variant, VariantState
 from kalrav.publishing.tests.helpers import channel
@@ -303,10 +305,10 @@ def test_transient_on_a_network_without_keys_or_search_fails_visibly(members):
 
 
 def test_mastodon_keys_expire_so_a_late_unknown_outcome_fails_visibly(members):
-    assert publisher._key_still_known("mastodon", timezone.now(), timezone.now())
-    old = timezone.now() - publisher.MASTODON_KEY_WINDOW - timedelta(seconds=1)
-    assert not publisher._key_still_known("mastodon", old, timezone.now())
-    assert publisher._key_still_known("bluesky", old, timezone.now())
+    assert publisher._key_still_known(MastodonConnector, timezone.now(), timezone.now())
+    old = timezone.now() - MastodonConnector.idempotency_key_window - timedelta(seconds=1)
+    assert not publisher._key_still_known(MastodonConnector, old, timezone.now())
+    assert publisher._key_still_known(BlueskyConnector, old, timezone.now())
 
 
 def test_reconciliation_finds_the_post_and_does_not_send_again(members):

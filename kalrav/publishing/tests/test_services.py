@@ -316,10 +316,14 @@ def test_an_expired_lease_is_taken_over(post, members):
 
 
 def test_every_transition_in_the_table_is_reachable_or_refused():
-    # The table is the contract: published is final, and nothing skips to published.
-    assert states.TRANSITIONS[S.PUBLISHED] == frozenset()
+    # The table is the contract: a published variant can only be deleted from the network, and
+    # nothing skips to published (a refused delete returns to it).
+    assert states.TRANSITIONS[S.PUBLISHED] == frozenset({S.DELETING})
+    assert states.TRANSITIONS[S.DELETED] == frozenset()
     assert all(
-        S.PUBLISHED not in targets for s, targets in states.TRANSITIONS.items() if s != S.PUBLISHING
+        S.PUBLISHED not in targets
+        for s, targets in states.TRANSITIONS.items()
+        if s not in (S.PUBLISHING, S.DELETING)
     )
     assert set(states.TRANSITIONS) == set(S.values)
 

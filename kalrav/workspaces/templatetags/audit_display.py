@@ -13,9 +13,19 @@ def audit_field(object_type: str, field: str) -> str:
     """The changed field's translated label, from the model it belongs to."""
     try:
         model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return field.replace("_", " ")
+    try:
         return str(model._meta.get_field(field).verbose_name)
-    except (LookupError, ValueError, FieldDoesNotExist):
-        return field
+    except FieldDoesNotExist:
+        pass
+    # A field of a related record (a post's recurrence): the label of that field in the app.
+    for other in model._meta.app_config.get_models():
+        try:
+            return str(other._meta.get_field(field).verbose_name)
+        except FieldDoesNotExist:
+            continue
+    return field.replace("_", " ")
 
 
 @register.filter

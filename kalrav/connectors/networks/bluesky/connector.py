@@ -25,13 +25,17 @@ from kalrav.connectors.base import (
     InboxReader,
     IncomingItem,
     InsightsReader,
+    ItemRef,
     ListeningSource,
     MediaItem,
     MetricRow,
+    Moderation,
+    Moderator,
     OutgoingPost,
     Page,
     PublishedRef,
     Publisher,
+    ReplyHider,
     SettingsField,
     Streamer,
 )
@@ -67,7 +71,9 @@ class BlueskyConnector:
     slug = "bluesky"
     label = "Bluesky"
     rules = RULES
-    # The five the system check verifies; AccountVerifier (verify) and CredentialRefresher
+    # The record key is a TID derived from the idempotency key: a resend names the same record.
+    idempotent_publish = True
+    # What the system check verifies; AccountVerifier (verify) and CredentialRefresher
     # (refresh) are runtime Protocols the channels service finds with isinstance.
     capabilities: tuple[type, ...] = (
         Publisher,
@@ -75,6 +81,8 @@ class BlueskyConnector:
         InsightsReader,
         ListeningSource,
         Streamer,
+        Moderator,
+        ReplyHider,
     )
     settings_fields = (
         SettingsField(
@@ -329,10 +337,38 @@ class BlueskyConnector:
             views.extend(get_model_as_dict(view) for view in answer.posts)
         return views
 
-    def like(self, ref: PublishedRef, *, idempotency_key: str) -> PublishedRef:
-        """Like a post (the community manager's quick acknowledgement). Not part of a capability
-        yet; the like's record key comes from the idempotency key like a post's does."""
-        target = self._full_ref(ref) if not ref.extra.get("cid") else ref
+    # --- Moderator and ReplyHider ------------------------------------------------------------------
+
+    def moderation_actions(self, item: ItemRef) -> frozenset[Moderation]:
+        """Others' posts can be liked; a reply in a thread the account started can be hidden (the
+        threadgate lives beside the thread's first post, in the account's own repository); only
+        the account's own records can be deleted."""
+        try:
+            repo, collection, _rkey = mapping.split_uri(item.remote_id)
+        except ValueError:
+            return frozenset()  # not a record (a chat message): nothing to act on
+        if collection != mapping.POST:
+            return frozenset()
+        if item.ours or (self.context.account_id and repo == self.context.account_id):
+            return frozenset({Moderation.DELETE})
+        actions = {Moderation.LIKE, Moderation.UNLIKE}
+        if item.root_id and item.root_id != item.remote_id and self._may_own(item.root_id):
+            actions |= {Moderation.HIDE, Moderation.UNHIDE}
+        return frozenset(actions)
+
+    def _may_own(self, uri: str) -> bool:
+        """Whether the record can be the account's: surely when its DID is the channel's, and
+        possibly while the channel does not know its DID yet (the hide then checks)."""
+        try:
+            repo = mapping.split_uri(uri)[0]
+        except ValueError:
+            return False
+        return not self.context.account_id or repo == self.context.account_id
+
+    def like(self, item: ItemRef, *, idempotency_key: str) -> str:
+        """An app.bsky.feed.like record citing the post; its record key comes from the
+        idempotency key, so a retry finds the like it already made. Returns the like's URI."""
+        target = self._full_ref(PublishedRef(remote_id=item.remote_id))
         rkey = tid_for_key(idempotency_key)
         record = {
             "$type": LIKE,
@@ -346,12 +382,90 @@ class BlueskyConnector:
                         repo=self.did, collection=LIKE, rkey=rkey, record=record
                     )
                 )
-            return PublishedRef(remote_id=created.uri, extra={"cid": created.cid})
+            return str(created.uri)
         except (Rejected, Transient):
             existing = self._get_record(LIKE, rkey)
             if existing is None:
                 raise
-            return PublishedRef(remote_id=existing[0], extra={"cid": existing[1]})
+            return existing[0]
+
+    def unlike(self, item: ItemRef, *, idempotency_key: str) -> None:
+        """Delete the like record: the one like() made, else the one the AppView reports as the
+        account's (a like made in another app). Deleting what is gone succeeds."""
+        uri = item.like_id
+        if not uri:
+            views = self._post_views([item.remote_id])
+            uri = str(((views[0].get("viewer") or {}) if views else {}).get("like") or "")
+        if not uri:
+            return  # nothing to undo
+        self._delete_own(uri)
+
+    def delete_item(self, item: ItemRef, *, idempotency_key: str) -> None:
+        self._delete_own(item.remote_id)
+
+    def _delete_own(self, uri: str) -> None:
+        repo, collection, rkey = mapping.split_uri(uri)
+        if repo != self.did:
+            raise Rejected(_("Bluesky lets an account delete only its own posts and likes."))
+        with translated():
+            self.client.com.atproto.repo.delete_record(
+                models.ComAtprotoRepoDeleteRecord.Data(repo=repo, collection=collection, rkey=rkey)
+            )
+
+    def hide(self, item: ItemRef, *, idempotency_key: str) -> None:
+        """Add the reply to the thread's threadgate `hiddenReplies`, keeping who may reply as it
+        was. The write names the threadgate's current version (swapRecord), so a change made
+        meanwhile in another app fails instead of being overwritten."""
+        self._change_hidden(item, hide=True)
+
+    def unhide(self, item: ItemRef, *, idempotency_key: str) -> None:
+        self._change_hidden(item, hide=False)
+
+    def _change_hidden(self, item: ItemRef, *, hide: bool) -> None:
+        root = item.root_id
+        repo, _collection, rkey = mapping.split_uri(root)
+        if repo != self.did:
+            raise Rejected(_("Bluesky hides replies only in threads the account started itself."))
+        current = self._threadgate(rkey)
+        if current is None and not hide:
+            return  # no threadgate: nothing is hidden
+        gate, version = current or (records.threadgate_record(root), None)
+        before = list(gate.get("hiddenReplies") or [])
+        hidden = [uri for uri in before if uri != item.remote_id]
+        if hide:
+            hidden.append(item.remote_id)
+        if current is not None and set(hidden) == set(before):
+            return  # already as asked
+        if len(hidden) > records.MAX_HIDDEN_REPLIES:
+            raise Rejected(
+                _("Bluesky hides at most %(count)d replies in one thread.")
+                % {"count": records.MAX_HIDDEN_REPLIES}
+            )
+        with translated():
+            self.client.com.atproto.repo.put_record(
+                models.ComAtprotoRepoPutRecord.Data(
+                    repo=repo,
+                    collection=records.THREADGATE,
+                    rkey=rkey,
+                    record={**gate, "hiddenReplies": hidden},
+                    swap_record=version,
+                )
+            )
+
+    def _threadgate(self, rkey: str) -> tuple[dict[str, Any], str] | None:
+        """The thread's threadgate record (same record key as the thread's first post) and its
+        version, or None when the thread has none."""
+        try:
+            with translated():
+                found = self.client.com.atproto.repo.get_record(
+                    models.ComAtprotoRepoGetRecord.Params(
+                        repo=self.did, collection=records.THREADGATE, rkey=rkey
+                    )
+                )
+        except Rejected:
+            return None  # 400 RecordNotFound
+        value = found.value if isinstance(found.value, dict) else get_model_as_dict(found.value)
+        return dict(value), str(found.cid)
 
     # --- InboxReader -------------------------------------------------------------------------------
 

@@ -10,6 +10,9 @@ from kalrav.connectors.base import MediaItem, PublishedRef
 from kalrav.connectors.networks.bluesky.facets import Resolver, detect_facets
 from kalrav.connectors.networks.bluesky.mapping import POST
 
+THREADGATE = "app.bsky.feed.threadgate"
+MAX_HIDDEN_REPLIES = 300  # the threadgate lexicon's maxLength for hiddenReplies
+
 
 def now_iso() -> str:
     # Millisecond precision with "Z": the datetime form every atproto validator accepts.
@@ -62,3 +65,8 @@ def post_record(
     if language:
         record["langs"] = [language]
     return record
+
+
+def threadgate_record(root_uri: str) -> dict[str, Any]:
+    """A threadgate that only hides: without `allow`, anyone may still reply, as before it."""
+    return {"$type": THREADGATE, "post": root_uri, "createdAt": now_iso(), "hiddenReplies": []}

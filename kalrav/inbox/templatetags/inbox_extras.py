@@ -1,0 +1,90 @@
+"""Template pieces of the inbox shown on pages whose views do not compute them: the problems
+count in the navigation, the saved views sidebar, notes with their mentions."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import ngettext
+
+from kalrav.inbox import mentions, presence, problems, saved_views
+from kalrav.inbox.models import Conversation, ConversationState, Note, Priority
+from kalrav.workspaces.models import Member
+from kalrav.workspaces.permissions import Perm
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def inbox_problems_badge(context) -> str:
+    """The number of open problems, next to "Inbox" in the navigation; fresh on inbox pages."""
+    member = context.get("member")
+    if member is None or not member.can(Perm.INBOX_VIEW):
+        return ""
+    found = problems.count(member.workspace_id, fresh=context.get("nav") == "inbox")
+    if not found:
+        return ""
+    shown = "999+" if found >= problems.COUNT_CAP else str(found)
+    label = ngettext("%(n)s open problem", "%(n)s open problems", found) % {"n": shown}
+    return format_html(
+        '<span class="badge bad nav-count" title="{}"><span aria-hidden="true">{}</span>'
+        '<span class="sr-only">{}</span></span>',
+        label,
+        shown,
+        label,
+    )
+
+
+@register.inclusion_tag("inbox/_views.html", takes_context=True)
+def inbox_sidebar(context, current_url: str = "") -> dict:
+    """The saved views with their counts; `current_url` says which filters are on screen."""
+    request = context["request"]
+    member = context["member"]
+    current = (
+        saved_views.filters_of_url(current_url)
+        if current_url
+        else saved_views.clean_filters(request.GET.dict())
+    )
+    return {
+        "entries": saved_views.sidebar(member, current),
+        "current_query": saved_views.querystring(current),
+        "unread_mentions": mentions.unread_count(member.user_id, member.workspace_id),
+        "workspace": member.workspace,
+        "csrf_token": context.get("csrf_token"),
+        "request": request,
+    }
+
+
+@register.simple_tag(takes_context=True)
+def note_text(context, note: Note) -> SafeString:
+    """A note's text with each mentioned member's name highlighted."""
+    cache = context.render_context
+    if "inbox_people" not in cache:
+        cache["inbox_people"] = mentions.people(context["workspace"].pk)
+    return mentions.render(note.text, cache["inbox_people"])
+
+
+@register.simple_tag
+def last_out_id(conversation: Conversation) -> int:
+    return presence.last_outgoing_id(conversation)
+
+
+@register.inclusion_tag("inbox/_bulk_bar.html", takes_context=True)
+def inbox_bulk_bar(context) -> dict:
+    """The bar that changes the selected rows of the list."""
+    member = context["member"]
+    return {
+        "people": [
+            m
+            for m in Member.objects.filter(workspace_id=member.workspace_id)
+            .select_related("user")
+            .order_by("user__first_name", "user__email")
+            if m.can(Perm.INBOX_VIEW)
+        ],
+        "states": ConversationState.choices,
+        "priorities": Priority.choices,
+        "workspace": member.workspace,
+        "request": context["request"],
+        "csrf_token": context.get("csrf_token"),
+    }
