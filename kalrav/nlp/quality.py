@@ -24,7 +24,7 @@ from .sentiment import MODELS_DIR, ModelFileError, SentimentModel, SentimentResu
 
 FORMAT = "kalrav-nlp-quality/1"
 # The blocks a head may read, in this order: see `head_inputs`.
-BLOCKS = ("embedding", "fast", "lexicon", "domain")
+BLOCKS = ("embedding", "fast", "fast_by_domain", "lexicon", "domain")
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,19 @@ def head_inputs(
             assert fast_probabilities is not None
             # Log-probabilities: a linear head combines them as a product of experts.
             parts.append(np.log(np.clip(fast_probabilities, 1e-4, 1.0)).astype(np.float32))
+        elif block == "fast_by_domain":
+            # The fast path's log-probabilities again, in the columns of the row's language
+            # only: each language weighs the two paths its own way (zeros for other languages).
+            assert fast_probabilities is not None
+            index = {name: k for k, name in enumerate(spec.domains)}
+            logs = np.log(np.clip(fast_probabilities, 1e-4, 1.0)).astype(np.float32)
+            classes = logs.shape[1]
+            spread = np.zeros((len(domains), classes * len(spec.domains)), dtype=np.float32)
+            for row, domain in enumerate(domains):
+                if domain in index:
+                    start = index[domain] * classes
+                    spread[row, start : start + classes] = logs[row]
+            parts.append(spread)
         elif block == "lexicon":
             assert lexicon_features is not None
             parts.append(lexicon_features.astype(np.float32))
@@ -108,7 +121,7 @@ class QualityModel:
         return str(self.metadata["version"])
 
     def needs_fast_model(self) -> bool:
-        return "fast" in self.spec.blocks or "lexicon" in self.spec.blocks
+        return bool({"fast", "fast_by_domain", "lexicon"} & set(self.spec.blocks))
 
     def probabilities_from(
         self,
@@ -120,7 +133,7 @@ class QualityModel:
         fast_probabilities = lexicon_features = None
         if self.needs_fast_model():
             assert fast is not None
-            if "fast" in self.spec.blocks:
+            if {"fast", "fast_by_domain"} & set(self.spec.blocks):
                 fast_probabilities = fast.probabilities(texts, domains)
             if "lexicon" in self.spec.blocks:
                 lexicon_features = featurize(

@@ -36,10 +36,9 @@ def browser():
         browser.close()
 
 
-# The live server shares the test's in-memory SQLite connection; a request still running when a
-# test ends (a poll sent just before its page closed) can hold that connection in a transaction
-# while the next test writes. Closing waits for such a request to finish.
-SETTLE_SECONDS = 1.0
+# A request still running when a test ends (a poll sent just before its page closed) would meet
+# the tables being emptied for the next test. Closing waits for such a request to finish.
+SETTLE_SECONDS = 0.5
 
 
 def close_and_settle(context) -> None:

@@ -29,6 +29,8 @@ from .sentiment_training import SentimentConfig, fit
 VALIDATION_FRACTION = 0.2
 C_GRID = (0.05, 0.2, 1.0)
 AVERAGE_WEIGHTS = (0.3, 0.5, 0.7)  # share of the fast path in the product of experts
+# Shares tried language by language for the "per-language" head (below 1: E5 always counts).
+LANGUAGE_SHARES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 # Which inputs each candidate head reads. "average-<share>" is the "e5+domain" head multiplied
 # with the fast path's probabilities raised to <share>.
 CANDIDATES: dict[str, tuple[str, ...]] = {
@@ -117,6 +119,66 @@ def average_head(e5: Head, share: float) -> Head:
     return Head(spec, weights.astype(np.float32), ((1 - share) * e5.bias).astype(np.float32))
 
 
+def language_head(e5: Head, share: float, shares: dict[str, float]) -> Head:
+    """Like `average_head`, but each language weighs the fast path by its own share.
+
+    (1 - s) * e5 + s * fast has the argmax of e5 + s / (1 - s) * fast, which is linear in the
+    inputs; everything is scaled by (1 - share) so that the probabilities keep the temperature of
+    the global average. A language without a share of its own (or none detected) gets `share`.
+    """
+    assert e5.spec.blocks == ("embedding", "domain")
+    domains = e5.spec.domains
+    n_embedding = e5.weights.shape[0] - len(domains)
+    k = len(LABELS)
+    ratio = share / (1 - share)
+    by_domain = np.zeros((k * len(domains), k), dtype=np.float32)
+    for index, domain in enumerate(domains):
+        own = shares.get(domain, share)
+        by_domain[index * k : (index + 1) * k] = (
+            (1 - share) * (own / (1 - own) - ratio) * np.eye(k, dtype=np.float32)
+        )
+    weights = np.vstack(
+        [
+            (1 - share) * e5.weights[:n_embedding],
+            share * np.eye(k, dtype=np.float32),
+            by_domain,
+            (1 - share) * e5.weights[n_embedding:],
+        ]
+    )
+    spec = HeadSpec(("embedding", "fast", "fast_by_domain", "domain"), domains)
+    return Head(spec, weights.astype(np.float32), ((1 - share) * e5.bias).astype(np.float32))
+
+
+def choose_language_shares(e5: Head, inputs: Inputs, share: float) -> dict[str, float]:
+    """Each language's share of the fast path, the best on `inputs` (ties go to the share
+    nearest the global one, so that a small set does not move on noise)."""
+    chosen: dict[str, float] = {}
+    for domain in sorted(set(inputs.domains)):
+        part = inputs.take(np.array([i for i, d in enumerate(inputs.domains) if d == domain]))
+        best = max(
+            LANGUAGE_SHARES,
+            key=lambda s: (
+                scores(average_head(e5, s).probabilities(part), part.rows)["macro_f1"],
+                -abs(s - share),
+            ),
+        )
+        chosen[domain] = best
+    return chosen
+
+
+def cross_fitted_language_score(e5: Head, inputs: Inputs, share: float) -> float:
+    """An honest validation figure for per-language shares: shares chosen on one half of the
+    validation part, scored on the other, and the other way round."""
+    halves = np.random.default_rng(SPLIT_SEED + 2).random(len(inputs.rows)) < 0.5
+    probabilities = np.zeros((len(inputs.rows), len(LABELS)))
+    for half in (halves, ~halves):
+        chooser, scored = np.flatnonzero(~half), np.flatnonzero(half)
+        shares = choose_language_shares(e5, inputs.take(chooser), share)
+        part = inputs.take(scored)
+        probabilities[scored] = language_head(e5, share, shares).probabilities(part)
+    return _mean_by_domain(probabilities, inputs.rows)
+
+
 def capped(item: PreparedSource, limit: int | None) -> list[Row]:
     """At most `limit` training rows of a set, the same ones on every machine: a seeded shuffle
     (the split lists rows label by label), then the first `limit`."""
@@ -167,13 +229,21 @@ class QualityTrainer:
         model = fit(train, self.fast_config, self.lexicon, {"version": "validation"}, quick=True)
         return model.probabilities([r.text for r in score], [r.domain for r in score])
 
-    def candidates(self, train: Inputs, domains: tuple[str, ...], c: dict[str, float]):
+    def candidates(
+        self,
+        train: Inputs,
+        domains: tuple[str, ...],
+        c: dict[str, float],
+        share: float,
+        shares: dict[str, float],
+    ):
         heads = {
             name: fit_head(HeadSpec(blocks, domains), train, c[name])
             for name, blocks in CANDIDATES.items()
         }
-        for share in AVERAGE_WEIGHTS:
-            heads[f"average-{share:g}"] = average_head(heads["e5+domain"], share)
+        for each in AVERAGE_WEIGHTS:
+            heads[f"average-{each:g}"] = average_head(heads["e5+domain"], each)
+        heads["per-language"] = language_head(heads["e5+domain"], share, shares)
         return heads
 
     def train(
@@ -243,17 +313,24 @@ class QualityTrainer:
             validation[f"average-{share:g}"] = {
                 "": _mean_by_domain(combined.probabilities(valid), valid.rows)
             }
+        # Per-language shares around the best global one, scored honestly by cross-fitting.
+        share = max(AVERAGE_WEIGHTS, key=lambda s: validation[f"average-{s:g}"][""])
+        validation["per-language"] = {
+            "": cross_fitted_language_score(sub_heads["e5+domain"], valid, share)
+        }
+        shares = choose_language_shares(sub_heads["e5+domain"], valid, share)
         self.say(
             "  validation "
             + "  ".join(f"{k} {v['']:.4f}" for k, v in validation.items() if "" in v)
         )
+        self.say(f"  per-language shares of the fast path: {shares}")
         best_of = {
             name: max(values.values()) for name, values in validation.items() if name != "fast"
         }
         chosen = max(best_of, key=best_of.__getitem__)
         self.say(f"  chosen: {chosen} (validation mean macro-F1 {best_of[chosen]:.4f})")
 
-        heads = self.candidates(train, domains, best_c)
+        heads = self.candidates(train, domains, best_c, share, shares)
         comparison: dict[str, dict[str, float]] = {}
         held_out: dict[str, dict] = {}
         trained_on = {p.source.name for p in prepared}
@@ -280,6 +357,8 @@ class QualityTrainer:
         final = fit_head(HeadSpec(CANDIDATES[base_name], domains), everything, best_c[base_name])
         if chosen.startswith("average-"):
             final = average_head(final, float(chosen.split("-", 1)[1]))
+        elif chosen == "per-language":
+            final = language_head(final, share, shares)
         metadata = {
             "format": FORMAT,
             "version": version,
@@ -291,6 +370,8 @@ class QualityTrainer:
             "blocks": list(final.spec.blocks),
             "domains": list(final.spec.domains),
             "c": best_c[base_name],
+            "fast_share": share if chosen == "per-language" else None,
+            "fast_share_by_language": shares if chosen == "per-language" else None,
             "split_seed": SPLIT_SEED,
             "training_rows": len(everything.rows),
             "training_rows_per_set_cap": rows_per_set,
