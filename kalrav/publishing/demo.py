@@ -253,11 +253,15 @@ def _sample_posts(workspace: Workspace) -> list[Post]:
             if variant.channel.network == "mastodon":
                 # Each network gets its own words, not the same text everywhere.
                 services.edit_variant(writer, author, variant.pk, text=text + "\n\n#tea #chai")
-            services.plan_variant(writer, author, variant.pk, when)
+            if fate != "approved":
+                services.plan_variant(writer, author, variant.pk, when)
             if fate in ("approval", "approved", "changes"):
                 services.submit_for_approval(writer, author, variant.pk)
             if fate == "approved":
                 services.approve_variant(approver, decider, variant.pk, comment="Looks good.")
+                # Approved before it had a time (approval with a time schedules it): it waits
+                # on the calendar for someone to schedule it.
+                services.plan_variant(writer, author, variant.pk, when)
             if fate == "changes":
                 services.request_changes(
                     approver, decider, variant.pk, comment="Add the link to the video too."

@@ -373,7 +373,21 @@ def _decide(
 
 @transaction.atomic
 def approve_variant(member: Member, actor: Actor, variant_id: int, *, comment: str = "") -> Variant:
-    return _decide(member, actor, variant_id, VariantState.APPROVED, comment, "variant.approve")
+    """Approve; a variant that already has its time (planned before it was sent, kept through a
+    last-minute edit, or set by a recurring series) goes on the schedule for that time, as the
+    approver would expect. Where it cannot (the time has passed, a rule now refuses it) it stays
+    approved with its time, to be scheduled by hand."""
+    variant = _decide(member, actor, variant_id, VariantState.APPROVED, comment, "variant.approve")
+    when = variant.scheduled_at
+    if when is not None and when > timezone.now():
+        try:
+            with transaction.atomic():
+                # Approving is consent to publish at the planned time: the approver (a client,
+                # say) need not hold the right to edit content for it to be scheduled.
+                return _schedule(member, actor, variant, when)
+        except ValidationError:
+            variant.refresh_from_db()
+    return variant
 
 
 @transaction.atomic
@@ -412,7 +426,10 @@ def schedule_variant(member: Member, actor: Actor, variant_id: int, when: dateti
     """Commit a variant to be published at `when` (aware). Refused while the network or the brand
     would object to it, and without approval where the workspace requires one."""
     _require(member, Perm.CONTENT_EDIT)
-    variant = _locked_variant(member, variant_id)
+    return _schedule(member, actor, _locked_variant(member, variant_id), when)
+
+
+def _schedule(member: Member, actor: Actor, variant: Variant, when: datetime) -> Variant:
     _check_schedulable(member, variant, when)
     before_time = variant.scheduled_at
     before = variant.state

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,7 +25,7 @@ from kalrav.publishing import (
     variant_options,
 )
 from kalrav.publishing.forms import CommentForm, PostForm, ScheduleForm
-from kalrav.publishing.models import MediaAsset, Post, Variant
+from kalrav.publishing.models import MediaAsset, Post, Variant, VariantState
 from kalrav.workspaces.access import workspace_view
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import Member
@@ -246,16 +248,19 @@ def _located(text: str, problems) -> list[dict]:
 
 
 def _variant_action(
-    request: HttpRequest, variant_id: int, action: Callable[[Variant], object], done: str
+    request: HttpRequest,
+    variant_id: int,
+    action: Callable[[Variant], Any],
+    done: str | Callable[[Any], str],
 ) -> HttpResponse:
     member = _member(request)
     variant = get_object_or_404(Variant, pk=variant_id, post__workspace=member.workspace)
     try:
-        action(variant)
+        result = action(variant)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, done)
+        messages.success(request, done(result) if callable(done) else done)
     return redirect("publishing:post", ws=member.workspace.slug, post_id=variant.post_id)
 
 
@@ -283,8 +288,17 @@ def variant_approve(request: HttpRequest, variant_id: int) -> HttpResponse:
         lambda v: services.approve_variant(
             _member(request), _actor(request), v.pk, comment=comment
         ),
-        _("Approved."),
+        lambda approved: _approved_message(request, approved),
     )
+
+
+def _approved_message(request: HttpRequest, variant: Variant) -> str:
+    if variant.state != VariantState.SCHEDULED or variant.scheduled_at is None:
+        return _("Approved.")
+    zone = services.zone_of(_member(request).workspace)
+    return _("Approved and scheduled for %(when)s.") % {
+        "when": date_format(variant.scheduled_at.astimezone(zone), "D j M, H:i")
+    }
 
 
 @require_POST

@@ -107,6 +107,27 @@ def test_client_sees_approve_buttons_not_the_editor(member_client, workspace, bl
     assert post.variants.get().state == VariantState.APPROVED
 
 
+def test_approving_on_the_page_says_when_it_goes_out(member_client, workspace, bluesky, members):
+    from datetime import UTC, datetime
+
+    editor = members["editor"]
+    post = services.create_post(
+        editor, Actor(user=editor.user), text="Tea", channel_ids=[bluesky.pk]
+    )
+    variant = post.variants.get()
+    when = datetime(2099, 6, 15, 4, 0, tzinfo=UTC)  # 09:30 in Kolkata
+    services.plan_variant(editor, Actor(user=editor.user), variant.pk, when)
+    services.submit_post(editor, Actor(user=editor.user), post.pk)
+    workspace.time_zone = "Asia/Kolkata"
+    workspace.save()
+    page = member_client("client").post(
+        f"/w/{workspace.slug}/variants/{variant.pk}/approve/", {"comment": "Yes"}, follow=True
+    )
+    assert "Approved and scheduled for Mon 15 Jun, 09:30." in page.content.decode()
+    variant.refresh_from_db()
+    assert variant.state == VariantState.SCHEDULED and variant.scheduled_at == when
+
+
 def test_scheduling_from_the_post_page_reads_the_workspace_zone(
     member_client, workspace, bluesky, members
 ):

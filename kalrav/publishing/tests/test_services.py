@@ -180,6 +180,60 @@ def test_last_minute_edit_sends_an_approved_variant_back(post, members):
     assert leases.claim_due_variants("w1", now=when + timedelta(minutes=1)) == []
 
 
+def test_approving_a_variant_with_its_time_puts_it_on_the_schedule(post, members):
+    """Planned, sent, approved by the client (who cannot edit content): it goes out at its time
+    without anyone scheduling it again."""
+    require_approval(members)
+    editor, client = members["editor"], members["client"]
+    variant = post.variants.first()
+    when = later()
+    services.plan_variant(editor, actor(editor), variant.pk, when)
+    services.submit_for_approval(editor, actor(editor), variant.pk)
+    approved = services.approve_variant(client, actor(client), variant.pk)
+    variant.refresh_from_db()
+    assert approved.state == variant.state == S.SCHEDULED and variant.scheduled_at == when
+    assert variant.approved_by == client.user
+    entries = AuditEntry.objects.filter(object_id=str(variant.pk)).order_by("id")
+    assert [(e.action, e.actor_id) for e in entries][-2:] == [
+        ("variant.approve", client.user.pk),
+        ("variant.schedule", client.user.pk),
+    ]
+    assert [v.pk for v in leases.claim_due_variants("w1", now=when + timedelta(minutes=1))] == [
+        variant.pk
+    ]
+
+
+def test_a_last_minute_edit_approved_again_returns_to_its_time(post, members):
+    require_approval(members)
+    editor, manager = members["editor"], members["manager"]
+    variant = post.variants.first()
+    services.submit_for_approval(editor, actor(editor), variant.pk)
+    services.approve_variant(manager, actor(manager), variant.pk)
+    when = later()
+    services.schedule_variant(editor, actor(editor), variant.pk, when)
+    services.edit_variant(editor, actor(editor), variant.pk, text="Price cut! #ShantiTea")
+    services.approve_variant(manager, actor(manager), variant.pk)
+    variant.refresh_from_db()
+    assert variant.state == S.SCHEDULED and variant.scheduled_at == when
+
+
+def test_approval_leaves_a_past_or_refused_time_to_a_person(post, members):
+    require_approval(members)
+    editor, manager = members["editor"], members["manager"]
+    past, refused = post.variants.order_by("id")
+    services.plan_variant(editor, actor(editor), past.pk, timezone.now() - timedelta(hours=1))
+    services.plan_variant(editor, actor(editor), refused.pk, later())
+    for variant in (past, refused):
+        services.submit_for_approval(editor, actor(editor), variant.pk)
+    # A rule the network enforces is broken after it was sent (here, straight in the database).
+    type(refused).objects.filter(pk=refused.pk).update(text="x" * 600)
+    for variant in (past, refused):
+        assert services.approve_variant(manager, actor(manager), variant.pk).state == S.APPROVED
+        variant.refresh_from_db()
+        assert variant.state == S.APPROVED and variant.approved_at is not None
+        assert variant.scheduled_at is not None
+
+
 def test_edit_keeps_approval_when_the_workspace_does_not_ask_again(post, members):
     require_approval(members, reapprove=False)
     editor, manager = members["editor"], members["manager"]
