@@ -9,8 +9,8 @@ and on the 31st again in May. A time that falls in a spring-forward gap moves fo
 and an ambiguous autumn time takes its first occurrence (see `queues.local_to_utc`).
 
 The new post follows the rules of any new post: where the workspace requires approval its variants
-wait for approval (planned at their time, with an approval request, never scheduled unapproved);
-otherwise they are scheduled. A next date already in the past (a publication that came very late)
+wait for approval (planned at their time, with an approval request, never scheduled unapproved)
+and go on the schedule for that time when approved; otherwise they are scheduled. A next date already in the past (a publication that came very late)
 is skipped for the first date still ahead.
 """
 
