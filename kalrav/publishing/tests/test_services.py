@@ -178,6 +178,10 @@ def test_last_minute_edit_sends_an_approved_variant_back(post, members):
         services.schedule_variant(editor, actor(editor), variant.pk, when)
     # Nothing due is left for the publisher either.
     assert leases.claim_due_variants("w1", now=when + timedelta(minutes=1)) == []
+    # Approved again, it returns to its time on its own.
+    services.approve_variant(manager, actor(manager), variant.pk)
+    variant.refresh_from_db()
+    assert variant.state == S.SCHEDULED and variant.scheduled_at == when
 
 
 def test_approving_a_variant_with_its_time_puts_it_on_the_schedule(post, members):
@@ -201,20 +205,6 @@ def test_approving_a_variant_with_its_time_puts_it_on_the_schedule(post, members
     assert [v.pk for v in leases.claim_due_variants("w1", now=when + timedelta(minutes=1))] == [
         variant.pk
     ]
-
-
-def test_a_last_minute_edit_approved_again_returns_to_its_time(post, members):
-    require_approval(members)
-    editor, manager = members["editor"], members["manager"]
-    variant = post.variants.first()
-    services.submit_for_approval(editor, actor(editor), variant.pk)
-    services.approve_variant(manager, actor(manager), variant.pk)
-    when = later()
-    services.schedule_variant(editor, actor(editor), variant.pk, when)
-    services.edit_variant(editor, actor(editor), variant.pk, text="Price cut! #ShantiTea")
-    services.approve_variant(manager, actor(manager), variant.pk)
-    variant.refresh_from_db()
-    assert variant.state == S.SCHEDULED and variant.scheduled_at == when
 
 
 def test_approval_leaves_a_past_or_refused_time_to_a_person(post, members):
