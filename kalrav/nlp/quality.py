@@ -41,36 +41,31 @@ def head_inputs(
     domains: Sequence[str | None],
 ) -> np.ndarray:
     """The head's input matrix; training and serving both build it here."""
+    onehot = np.zeros((len(domains), len(spec.domains)), dtype=np.float32)
+    index = {name: k for k, name in enumerate(spec.domains)}
+    for row, domain in enumerate(domains):
+        if domain in index:
+            onehot[row, index[domain]] = 1.0
+    fast_logs = None
+    if fast_probabilities is not None:
+        # Log-probabilities: a linear head combines them as a product of experts.
+        fast_logs = np.log(np.clip(fast_probabilities, 1e-4, 1.0)).astype(np.float32)
     parts = []
     for block in spec.blocks:
         if block == "embedding":
             parts.append(embeddings.astype(np.float32))
         elif block == "fast":
-            assert fast_probabilities is not None
-            # Log-probabilities: a linear head combines them as a product of experts.
-            parts.append(np.log(np.clip(fast_probabilities, 1e-4, 1.0)).astype(np.float32))
+            assert fast_logs is not None
+            parts.append(fast_logs)
         elif block == "fast_by_domain":
-            # The fast path's log-probabilities again, in the columns of the row's language
-            # only: each language weighs the two paths its own way (zeros for other languages).
-            assert fast_probabilities is not None
-            index = {name: k for k, name in enumerate(spec.domains)}
-            logs = np.log(np.clip(fast_probabilities, 1e-4, 1.0)).astype(np.float32)
-            classes = logs.shape[1]
-            spread = np.zeros((len(domains), classes * len(spec.domains)), dtype=np.float32)
-            for row, domain in enumerate(domains):
-                if domain in index:
-                    start = index[domain] * classes
-                    spread[row, start : start + classes] = logs[row]
-            parts.append(spread)
+            # The same log-probabilities again, in the columns of the row's language only: each
+            # language weighs the two paths its own way (zeros for the other languages).
+            assert fast_logs is not None
+            parts.append((onehot[:, :, None] * fast_logs[:, None, :]).reshape(len(domains), -1))
         elif block == "lexicon":
             assert lexicon_features is not None
             parts.append(lexicon_features.astype(np.float32))
         elif block == "domain":
-            index = {name: k for k, name in enumerate(spec.domains)}
-            onehot = np.zeros((len(domains), len(spec.domains)), dtype=np.float32)
-            for row, domain in enumerate(domains):
-                if domain in index:
-                    onehot[row, index[domain]] = 1.0
             parts.append(onehot)
         else:
             raise ModelFileError(f"unknown input block {block!r}")

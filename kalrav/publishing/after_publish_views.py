@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -11,28 +10,21 @@ from django.views.decorators.http import require_POST
 
 from kalrav.publishing import after_publish
 from kalrav.publishing.models import Variant
+from kalrav.publishing.views import _actor, _member, variant_action
 from kalrav.workspaces.access import workspace_view
-from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.permissions import Perm
 
 
 def _act(request: HttpRequest, variant_id: int, action, done: str) -> HttpResponse:
-    member = request.member  # type: ignore[attr-defined]
-    variant = get_object_or_404(Variant, pk=variant_id, post__workspace=member.workspace)
-    try:
-        action(member, Actor(user=request.user, via="web"), variant.pk)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, done)
-    return redirect("publishing:post", ws=member.workspace.slug, post_id=variant.post_id)
+    member, actor = _member(request), _actor(request)
+    return variant_action(request, variant_id, lambda v: action(member, actor, v.pk), done)
 
 
 @require_POST
 @workspace_view(Perm.CONTENT_PUBLISH)
 def delete_published(request: HttpRequest, variant_id: int) -> HttpResponse:
     if request.POST.get("confirm") != "yes":
-        member = request.member  # type: ignore[attr-defined]
+        member = _member(request)
         variant = get_object_or_404(Variant, pk=variant_id, post__workspace=member.workspace)
         messages.error(request, _("Tick the box to confirm the deletion first."))
         return redirect("publishing:post", ws=member.workspace.slug, post_id=variant.post_id)

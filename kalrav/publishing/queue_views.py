@@ -18,21 +18,13 @@ from django.views.decorators.http import require_POST
 
 from kalrav.channels.models import Channel
 from kalrav.publishing import best_time, queues, recurrence, services
-from kalrav.publishing.models import Post, Variant
+from kalrav.publishing.models import Post
 from kalrav.publishing.queue_forms import AddSlotForm, RecurrenceForm, SlotTextForm
 from kalrav.publishing.schedule_models import QueueSlot
+from kalrav.publishing.views import _actor, _member, local_time, variant_action
 from kalrav.workspaces.access import workspace_view
-from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import Member
 from kalrav.workspaces.permissions import Perm
-
-
-def _member(request: HttpRequest) -> Member:
-    return request.member  # type: ignore[attr-defined]
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return Actor(user=request.user, via="web")
 
 
 def channel_queue(member: Member, channel: Channel, text_form: SlotTextForm | None = None) -> dict:
@@ -129,10 +121,6 @@ def queue_slot_delete(request: HttpRequest, slot_id: int) -> HttpResponse:
     return _back(member, slot.channel_id)
 
 
-def _local(when, member: Member) -> str:
-    return date_format(when.astimezone(services.zone_of(member.workspace)), "D j M, H:i")
-
-
 def _to_post(member: Member, post_id: int, anchor: str = "") -> HttpResponse:
     url = reverse("publishing:post", kwargs={"ws": member.workspace.slug, "post_id": post_id})
     return redirect(url + anchor)
@@ -142,18 +130,15 @@ def _to_post(member: Member, post_id: int, anchor: str = "") -> HttpResponse:
 @workspace_view(Perm.CONTENT_EDIT)
 def variant_queue(request: HttpRequest, variant_id: int) -> HttpResponse:
     member = _member(request)
-    variant = get_object_or_404(Variant, pk=variant_id, post__workspace=member.workspace)
-    try:
-        queued = queues.queue_variant(member, _actor(request), variant.pk)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request,
+    return variant_action(
+        request,
+        variant_id,
+        lambda v: queues.queue_variant(member, _actor(request), v.pk),
+        lambda queued: (
             _("Added to the queue of %(channel)s: %(when)s.")
-            % {"channel": queued.channel.name, "when": _local(queued.scheduled_at, member)},
-        )
-    return _to_post(member, variant.post_id)
+            % {"channel": queued.channel.name, "when": local_time(queued.scheduled_at, member)}
+        ),
+    )
 
 
 @require_POST
@@ -171,7 +156,9 @@ def post_queue(request: HttpRequest, post_id: int) -> HttpResponse:
             _("Added to the queues: %(list)s.")
             % {
                 "list": "; ".join(
-                    f"{v.channel.name} {_local(v.scheduled_at, member)}" for v in queued
+                    f"{v.channel.name} {local_time(v.scheduled_at, member)}"
+                    for v in queued
+                    if v.scheduled_at  # every queued variant has its slot
                 )
             },
         )

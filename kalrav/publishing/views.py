@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -247,12 +248,14 @@ def _located(text: str, problems) -> list[dict]:
     return located
 
 
-def _variant_action(
+def variant_action(
     request: HttpRequest,
     variant_id: int,
     action: Callable[[Variant], Any],
     done: str | Callable[[Any], str],
 ) -> HttpResponse:
+    """Run a button's action on a variant of this workspace, then back to its post with the
+    outcome: the error's words, or `done` (or `done(result)`)."""
     member = _member(request)
     variant = get_object_or_404(Variant, pk=variant_id, post__workspace=member.workspace)
     try:
@@ -268,7 +271,7 @@ def _variant_action(
 @workspace_view(Perm.CONTENT_EDIT)
 def variant_submit(request: HttpRequest, variant_id: int) -> HttpResponse:
     comment = request.POST.get("comment", "")
-    return _variant_action(
+    return variant_action(
         request,
         variant_id,
         lambda v: services.submit_for_approval(
@@ -282,7 +285,7 @@ def variant_submit(request: HttpRequest, variant_id: int) -> HttpResponse:
 @workspace_view(Perm.CONTENT_APPROVE)
 def variant_approve(request: HttpRequest, variant_id: int) -> HttpResponse:
     comment = request.POST.get("comment", "")
-    return _variant_action(
+    return variant_action(
         request,
         variant_id,
         lambda v: services.approve_variant(
@@ -295,17 +298,21 @@ def variant_approve(request: HttpRequest, variant_id: int) -> HttpResponse:
 def _approved_message(request: HttpRequest, variant: Variant) -> str:
     if variant.state != VariantState.SCHEDULED or variant.scheduled_at is None:
         return _("Approved.")
-    zone = services.zone_of(_member(request).workspace)
     return _("Approved and scheduled for %(when)s.") % {
-        "when": date_format(variant.scheduled_at.astimezone(zone), "D j M, H:i")
+        "when": local_time(variant.scheduled_at, _member(request))
     }
+
+
+def local_time(when: datetime, member: Member) -> str:
+    """A time as messages show it, in the workspace's zone ("Mon 15 Jun, 09:30")."""
+    return date_format(when.astimezone(services.zone_of(member.workspace)), "D j M, H:i")
 
 
 @require_POST
 @workspace_view(Perm.CONTENT_APPROVE)
 def variant_changes(request: HttpRequest, variant_id: int) -> HttpResponse:
     comment = request.POST.get("comment", "")
-    return _variant_action(
+    return variant_action(
         request,
         variant_id,
         lambda v: services.request_changes(
@@ -328,13 +335,13 @@ def variant_schedule(request: HttpRequest, variant_id: int) -> HttpResponse:
             member, _actor(request), variant.pk, form.cleaned_data["scheduled_at"]
         )
 
-    return _variant_action(request, variant_id, schedule, _("Scheduled."))
+    return variant_action(request, variant_id, schedule, _("Scheduled."))
 
 
 @require_POST
 @workspace_view(Perm.CONTENT_EDIT)
 def variant_unschedule(request: HttpRequest, variant_id: int) -> HttpResponse:
-    return _variant_action(
+    return variant_action(
         request,
         variant_id,
         lambda v: services.unschedule_variant(_member(request), _actor(request), v.pk),
@@ -398,7 +405,7 @@ def post_delete(request: HttpRequest, post_id: int) -> HttpResponse:
 @require_POST
 @workspace_view(Perm.CONTENT_PUBLISH)
 def variant_publish_now(request: HttpRequest, variant_id: int) -> HttpResponse:
-    return _variant_action(
+    return variant_action(
         request,
         variant_id,
         lambda v: services.publish_now(_member(request), _actor(request), v.pk),
