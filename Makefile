@@ -39,7 +39,7 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install -q -e ".[dev,nlp-train]"
+	$(BIN)/pip install -q -e ".[dev,nlp-train,nlp-tune]"
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

