@@ -207,9 +207,9 @@ def test_tuning_moves_only_what_ships_exactly(base, base_path, torch_parts):
     tensors, metadata = tuning.tune(
         [item], base_path, epochs=1, batch_size=4, threads=1, say=lambda _: None
     )
-    assert metadata["training_rows"] == len(train) and "tiny" in metadata[
-        "tuning_head_test_macro_f1"
-    ]
+    assert (
+        metadata["training_rows"] == len(train) and "tiny" in metadata["tuning_head_test_macro_f1"]
+    )
     assert all(not base.is_quantized(name) for name in tensors)
     changed = [n for n, raw in tensors.items() if raw.tobytes() != base.raw(n)]
     assert "l11.fo.b" in changed and "emb.ln.w" in changed
