@@ -34,6 +34,17 @@ class Tensor:
     nbytes: int
 
 
+@dataclass(frozen=True)
+class TokenizerTables:
+    pieces: list[str]
+    scores: list[float]
+    bos: int
+    eos: int
+    pad: int
+    unk: int
+    normalization: dict[str, str]  # codepoint -> replacement
+
+
 @dataclass
 class E5File:
     data: bytes
@@ -80,6 +91,30 @@ class E5File:
                 raise E5FileError(f"tensor {name} runs past the end of the file")
             tensors[name] = Tensor(dtype, count, offset, nbytes)
         return cls(data, hidden, layers, heads, ff, voc, maxp, eps, tokenizer_offset, tensors)
+
+    def tokenizer(self) -> TokenizerTables:
+        """The tokenizer section: pieces with their unigram scores, the special ids, and the
+        per-codepoint normalization map."""
+        data, p = self.data, self.tokenizer_offset
+        n, bos, eos, pad, unk = struct.unpack_from("<5i", data, p)
+        (blob_length,) = struct.unpack_from("<Q", data, p + 20)
+        p += 28
+        offsets = np.frombuffer(data, "<u4", n + 1, p)
+        p += 4 * (n + 1)
+        scores = np.frombuffer(data, "<f4", n, p)
+        p += 4 * n
+        blob = data[p : p + blob_length]
+        p += blob_length
+        pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n)]
+        (n_norm,) = struct.unpack_from("<i", data, p)
+        p += 8
+        normalization: dict[str, str] = {}
+        for _ in range(n_norm):
+            codepoint, count = struct.unpack_from("<IB", data, p)
+            outputs = struct.unpack_from(f"<{count}I", data, p + 5)
+            p += 5 + 4 * count
+            normalization[chr(codepoint)] = "".join(map(chr, outputs))
+        return TokenizerTables(pieces, scores.tolist(), bos, eos, pad, unk, normalization)
 
     def array(self, name: str) -> np.ndarray:
         """A tensor as float32 (Q4_0 ones dequantized), flat."""

