@@ -59,3 +59,16 @@ def test_non_english_catalogues_are_not_english_copies():
             if e.msgstr == e.msgid and len(e.msgid) > 12 and "%" not in e.msgid
         ]
         assert len(copies) <= 3, (language, copies)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_durations_read_as_the_language_writes_them(language):
+    from datetime import timedelta
+
+    from django.utils import timezone, translation
+    from django.utils.timesince import timesince
+
+    with translation.override(language):
+        text = timesince(timezone.now() - timedelta(hours=13, minutes=7))
+    # Django's own Bengali catalogue joins the parts with "," and no space.
+    assert re.fullmatch(r"13\xa0\S+, 7\xa0\S+", text), text

@@ -45,4 +45,6 @@ DJANGO_STRINGS = (
     ngettext_lazy("%(num)d day", "%(num)d days", "num"),
     ngettext_lazy("%(num)d hour", "%(num)d hours", "num"),
     ngettext_lazy("%(num)d minute", "%(num)d minutes", "num"),
+    # ...joined by this; Django's Bengali catalogue drops the space ("13 ঘণ্টা,7 মিনিট").
+    gettext_noop(", "),
 )
