@@ -39,7 +39,8 @@ def workspace_view(perm: Perm) -> Callable:
                 raise PermissionDenied
             request.workspace = member.workspace  # type: ignore[attr-defined]
             request.member = member  # type: ignore[attr-defined]
-            request.session[SESSION_KEY] = ws
+            if request.session.get(SESSION_KEY) != ws:  # a write only when it changes
+                request.session[SESSION_KEY] = ws
             return view(request, *args, **kwargs)
 
         guarded = login_required(wrapper)

@@ -205,3 +205,20 @@ def test_logo_is_served_to_signed_in_people_only(client, members, workspace, set
     assert client.get(workspace.logo.url).status_code == 200
     client.logout()
     assert client.get(workspace.logo.url).status_code == 302
+
+
+def test_the_current_workspace_is_remembered_without_a_session_write_per_page(
+    client, members, workspace
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(members["manager"].user)
+    assert client.get(f"/w/{workspace.slug}/settings/audit/").status_code == 200
+    assert client.session["kalrav_workspace"] == workspace.slug
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/w/{workspace.slug}/settings/audit/").status_code == 200
+    writes = [
+        q["sql"] for q in queries if "django_session" in q["sql"] and "SELECT" not in q["sql"]
+    ]
+    assert writes == []
