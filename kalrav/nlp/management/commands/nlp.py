@@ -70,7 +70,7 @@ class Command(BaseCommand):
             default=None,
             metavar="N",
             help="train the quality head on at most N rows of each set (a seeded sample; "
-            "embedding costs 20-50 ms a text); the shipped heads used 1000",
+            "embedding costs 20-50 ms a text); the shipped heads used every row",
         )
         train.add_argument(
             "--embedding-cache",
@@ -95,6 +95,12 @@ class Command(BaseCommand):
         tune.add_argument("--data-dir", type=Path, default=None)
         tune.add_argument("--output-dir", type=Path, default=None)
         tune.add_argument("--epochs", type=float, default=3.0)
+        tune.add_argument(
+            "--block-scales",
+            action="store_true",
+            help="also tune the 4-bit matrices' block scales (0.7 million numbers, 1.4 MB; "
+            "about 35 minutes; measured no better on validation than the default, see docs/nlp.md)",
+        )
         tune.add_argument("--threads", type=int, default=None)
 
     def handle(self, *args, **options):
@@ -130,6 +136,7 @@ class Command(BaseCommand):
             options["data_licence"],
             options["output_dir"] or MODELS_DIR,
             epochs=options["epochs"],
+            block_scales=options["block_scales"],
             threads=options["threads"],
             say=self.stdout.write,
         )
