@@ -22,6 +22,9 @@ from tests.e2e.conftest import close_and_settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+# Two presence polls (every 5 s) and the request time.
+POLL_WAIT_MS = 12_000
+
 # Set KALRAV_SHOTS to a folder to keep screenshots of the pages.
 SHOTS = os.environ.get("KALRAV_SHOTS")
 
@@ -60,13 +63,17 @@ def _two_agents(live_server, url, found, members, first, second):
     second.goto(url)
     expect(second.locator("#presence")).to_contain_text(f"{agent.display_name} is viewing this")
     first.locator("#reply-form textarea").type("Sorry, we are sending a new one")
-    expect(second.locator("#presence")).to_contain_text(f"{agent.display_name} is replying")
+    # The typist's page says so at once; the other page hears it at its next poll (every 5 s),
+    # so waiting for 5 s alone raced the poll.
+    expect(second.locator("#presence")).to_contain_text(
+        f"{agent.display_name} is replying", timeout=POLL_WAIT_MS
+    )
     first.locator("#reply-form textarea").fill("")
     second.locator("#reply-form textarea").fill("We are on it!")
     second.get_by_role("button", name="Send reply").click()
     expect(second.locator(".thread")).to_contain_text("We are on it!")
     expect(first.locator("#presence")).to_contain_text(
-        f"{manager.display_name} replied after you opened this conversation"
+        f"{manager.display_name} replied after you opened this conversation", timeout=POLL_WAIT_MS
     )
     first.locator("#reply-form textarea").fill("A new cup is on its way.")
     first.get_by_role("button", name="Send reply").click()
