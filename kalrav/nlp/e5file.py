@@ -122,14 +122,15 @@ class E5File:
         t = self.tensors[name]
         if t.nbytes == 4 * t.count:
             return np.frombuffer(self.data, "<f4", t.count, t.offset).copy()
-        return dequantize(np.frombuffer(self.data, BLOCK, t.nbytes // BLOCK.itemsize, t.offset))
+        return dequantize(self.blocks(name))
 
     def blocks(self, name: str) -> np.ndarray:
-        """A Q4_0 tensor's blocks (scale "d", packed nibbles "qs"), a copy."""
+        """A Q4_0 tensor's blocks (scale "d", packed nibbles "qs"), read-only over the file's
+        bytes (`rescaled` makes the changed copy)."""
         t = self.tensors[name]
         if not self.is_quantized(name):
             raise E5FileError(f"tensor {name} is float32, not 4-bit")
-        return np.frombuffer(self.data, BLOCK, t.nbytes // BLOCK.itemsize, t.offset).copy()
+        return np.frombuffer(self.data, BLOCK, t.nbytes // BLOCK.itemsize, t.offset)
 
     def raw(self, name: str) -> bytes:
         t = self.tensors[name]

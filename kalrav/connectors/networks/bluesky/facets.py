@@ -7,10 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import regex
-from twitter_text.regexp.valid_cctld import valid_cctld
-from twitter_text.regexp.valid_gtld import valid_gtld
 
 from kalrav.connectors.rules import utf8_offset, utf16_length
+from kalrav.connectors.tweet_text import valid_cctld, valid_gtld
 
 # JavaScript's \b (the official client's regexes are JavaScript): a change between ASCII word
 # characters and anything else.

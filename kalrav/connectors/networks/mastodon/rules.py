@@ -11,7 +11,6 @@ from functools import partial
 from typing import Any
 
 import regex
-from twitter_text import extract_urls_with_indices
 
 from kalrav.connectors.base import (
     LengthUnit,
@@ -24,6 +23,7 @@ from kalrav.connectors.base import (
     PollRules,
 )
 from kalrav.connectors.rules import grapheme_spans, measure_units
+from kalrav.connectors.tweet_text import extract_urls_with_indices
 
 MAX_CHARACTERS = 500
 URL_LENGTH = 23

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import regex
-from twitter_text import extract_urls_with_indices
+
+from kalrav.connectors.tweet_text import extract_urls_with_indices
 
 _AT_SIGNS = "@\uff20"
 # Latin letters with accents: a mention followed by one is part of a longer word, not a mention.

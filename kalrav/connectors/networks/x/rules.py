@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils.translation import gettext as _
-from twitter_text import ParsedResult, parse_tweet
-from twitter_text.config import config as _twitter_config
 
 from kalrav.connectors.base import (
     LengthUnit,
@@ -20,6 +18,8 @@ from kalrav.connectors.base import (
     PollRules,
 )
 from kalrav.connectors.rules import Problem, index_from_utf16
+from kalrav.connectors.tweet_text import ParsedResult, parse_tweet
+from kalrav.connectors.tweet_text import config as _twitter_config
 
 MAX_LENGTH = 280
 URL_LENGTH = 23
