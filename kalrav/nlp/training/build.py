@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from ..sentiment import MODELS_DIR
 from . import hinglish_training, sentiment_training
@@ -181,18 +182,12 @@ def tune_encoder(
     tier: str,
     output_dir: Path = MODELS_DIR,
     *,
-    epochs: float = 3.0,
-    block_scales: bool = False,
-    quantization_aware: bool = False,
-    matrix_learning_rate: float = 1e-4,
-    unit_head: bool = False,
-    threads: int | None = None,
     say: Callable[[str], None] = print,
+    **tuning: Any,
 ) -> dict:
-    """`kalrav nlp tune-encoder`: tune E5's float32 tensors (and with `block_scales` its 4-bit
-    matrices' scales, or with `quantization_aware` the matrices themselves) on a tier's training
-    splits, write `encoder.npz/.json`; the quality heads must then be retrained
-    (`kalrav nlp train`)."""
+    """`kalrav nlp tune-encoder`: tune E5 on a tier's training splits (`tuning` goes to
+    `encoder_tuning.tune`: epochs, block scales or quantization-aware matrices, ...), write
+    `encoder.npz/.json`; the quality heads must then be retrained (`kalrav nlp train`)."""
     import json
 
     import numpy as np
@@ -201,17 +196,7 @@ def tune_encoder(
     from .encoder_tuning import tune
 
     prepared = prepare(data_dir, sources_for(tier))
-    tensors, metadata = tune(
-        prepared,
-        base_model_path(),
-        epochs=epochs,
-        scales=block_scales,
-        quantized=quantization_aware,
-        matrix_learning_rate=matrix_learning_rate,
-        unit_head=unit_head,
-        threads=threads,
-        say=say,
-    )
+    tensors, metadata = tune(prepared, base_model_path(), say=say, **tuning)
     metadata = {
         "format": ENCODER_FORMAT,
         "version": f"{ENCODER_VERSION}+{tier}",

