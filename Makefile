@@ -38,8 +38,8 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install -q -e ".[dev,nlp-train,nlp-tune]"
+$(VENV)/.installed-dev: pyproject.toml nlp_training/pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e ".[dev]" -e "./nlp_training[tune]"
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

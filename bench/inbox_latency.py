@@ -41,7 +41,7 @@ def main() -> None:
     from kalrav.channels.models import Channel, ChannelState
     from kalrav.connectors.base import ConnectorContext, OutgoingPost
     from kalrav.connectors.networks.bluesky.connector import BlueskyConnector
-    from kalrav.inbox import streams
+    from kalrav.inbox.intake import streams
     from kalrav.inbox.models import Message
     from kalrav.workspaces import services
     from kalrav.workspaces.audit import Actor

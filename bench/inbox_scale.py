@@ -59,8 +59,9 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     from kalrav.accounts.models import User
     from kalrav.channels.models import Channel
-    from kalrav.inbox import planner, sla
+    from kalrav.inbox import planner
     from kalrav.inbox.models import Conversation, Message
+    from kalrav.inbox.sla import calendar as sla
     from kalrav.workspaces import services
     from kalrav.workspaces.audit import Actor
     from kalrav.workspaces.models import Member, Workspace

@@ -58,7 +58,7 @@ def main() -> None:
 
     from kalrav.nlp import services
     from kalrav.nlp.embedding import get_embedder
-    from kalrav.nlp.sentiment import MODELS_DIR
+    from kalrav.nlp.sentiment import WEIGHTS_DIR
 
     stream = mixed_stream(args.data, args.texts)
     texts = [text for text, _ in stream]
@@ -82,7 +82,7 @@ def main() -> None:
 
     table = {}
     for name in ("commercial", "all"):
-        meta = json.loads((MODELS_DIR / f"quality-{name}.json").read_text(encoding="utf-8"))
+        meta = json.loads((WEIGHTS_DIR / f"quality-{name}.json").read_text(encoding="utf-8"))
         table[name] = {"head": meta["head"], "held_out": meta["held_out_comparison"]}
     for name, found in table.items():
         print(f"\n{name} (chosen head: {found['head']})")
@@ -96,7 +96,7 @@ def main() -> None:
                 + (f" {published:>7.3f}" if published else f" {'—':>7}")
             )
 
-    model_bytes = sum(p.stat().st_size for p in MODELS_DIR.glob("quality-*.npz"))
+    model_bytes = sum(p.stat().st_size for p in WEIGHTS_DIR.glob("quality-*.npz"))
     print(
         json.dumps(
             {

@@ -60,7 +60,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from kalrav.nlp import services
-    from kalrav.nlp.sentiment import MODELS_DIR
+    from kalrav.nlp.sentiment import WEIGHTS_DIR
 
     stream = mixed_stream(args.data, args.texts)
     texts = [text for text, _ in stream]
@@ -96,7 +96,7 @@ def main() -> None:
     combined_rate, _ = rate(services.classify_batch, texts)
     print(f"classify_batch (both): {combined_rate:,.0f} texts/s")
 
-    model_bytes = sum(p.stat().st_size for p in MODELS_DIR.glob("*.npz"))
+    model_bytes = sum(p.stat().st_size for p in WEIGHTS_DIR.glob("*.npz"))
     print(
         json.dumps(
             {

@@ -9,7 +9,7 @@ variants per second and duplicates; the last line is one JSON object.
         --redis-url redis://127.0.0.1:6379/9
 
 Workers run with tests/publish_kill_settings.py, which registers the loopback network; each
-worker process publishes through its dispatcher (kalrav/publishing/dispatcher.py) with
+worker process publishes through its dispatcher (kalrav/publishing/delivery/dispatcher.py) with
 `--threads` threads. Variants are scheduled the way the services do it. Lateness is measured from
 each variant's scheduled time to the moment the network stored the post. A PostgreSQL database
 named in --database-url is created for the run and dropped afterwards; a Redis queue is emptied.
@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 def seed(server_url: str, count: int, first_due: float, spread: float) -> None:
     """Run inside a Django process: `count` variants due from `first_due` over `spread` seconds,
-    each scheduled the way the services do it (tasks.enqueue_if_soon after the commit)."""
+    each scheduled the way the services do it (sweep.enqueue_if_soon after the commit)."""
     import django
 
     django.setup()
@@ -45,7 +45,7 @@ def seed(server_url: str, count: int, first_due: float, spread: float) -> None:
 
     from kalrav.accounts.models import User
     from kalrav.channels.models import Channel, ChannelState
-    from kalrav.publishing import tasks
+    from kalrav.publishing.delivery import sweep
     from kalrav.publishing.models import Post, Variant, VariantState
     from kalrav.workspaces import services
     from kalrav.workspaces.audit import Actor
@@ -82,7 +82,7 @@ def seed(server_url: str, count: int, first_due: float, spread: float) -> None:
         batch_size=1000,
     )
     for variant in variants:
-        tasks.enqueue_if_soon(variant)
+        sweep.enqueue_if_soon(variant)
 
 
 def scheduled_times(env: dict) -> dict[str, float]:

@@ -77,8 +77,8 @@ def fill(count: int):
 
     from kalrav.accounts.models import User
     from kalrav.channels.models import Channel
-    from kalrav.inbox import sla_report
     from kalrav.inbox.models import Conversation, Team
+    from kalrav.inbox.sla import report as sla_report
     from kalrav.workspaces import services
     from kalrav.workspaces.audit import Actor
     from kalrav.workspaces.models import Member
@@ -185,8 +185,9 @@ def main() -> None:
     from django.test import Client
 
     call_command("migrate", verbosity=0)
-    from kalrav.inbox import planner, sla_report
+    from kalrav.inbox import planner
     from kalrav.inbox.models import Conversation
+    from kalrav.inbox.sla import report as sla_report
     from kalrav.workspaces.models import Member, Workspace
 
     started = time.monotonic()

@@ -5,18 +5,21 @@ from __future__ import annotations
 import os
 import sys
 
+from kalrav import data_dir
+from kalrav.conf import ImproperlyConfiguredVariable
+from kalrav.ops import serve_command
+
 
 def main(argv: list[str] | None = None) -> None:
+    # Before anything is written: files 0600 and folders 0700 (kalrav.data_dir says why).
+    data_dir.restrict_umask()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kalrav.settings")
     argv = list(sys.argv if argv is None else argv)
     argv[0] = "kalrav"
-    from kalrav.conf import ImproperlyConfiguredVariable
 
     try:
         if argv[1:2] == ["serve"]:
-            from kalrav.ops.serve_command import run
-
-            raise SystemExit(run(argv[2:]))
+            raise SystemExit(serve_command.run(argv[2:]))
         import django
 
         django.setup()
@@ -24,6 +27,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(
             f"kalrav: configuration error: {error}\nSee docs/configuration.md for every variable.\n"
         )
+        raise SystemExit(2) from None
+    except data_dir.DataFolderUnusable as error:
+        sys.stderr.write(f"kalrav: {error}\n")
         raise SystemExit(2) from None
     from django.core.management import execute_from_command_line
 

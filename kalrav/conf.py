@@ -7,6 +7,7 @@ as a strange behaviour.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,6 +29,8 @@ _str = str
 _int = int
 _bool = bool
 _list = list
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -127,3 +130,20 @@ class Env:
         if value not in choices:
             raise ImproperlyConfiguredVariable(name, value, "one of " + ", ".join(choices))
         return value
+
+    def networks(self, name: _str, default: _list[IPNetwork]) -> _list[IPNetwork]:
+        """Comma-separated addresses or networks (10.0.0.0/8); a bare address is a network of one."""
+        value = self.raw(name)
+        if value is None or value == "":
+            return list(default)
+        found: _list[IPNetwork] = []
+        for item in value.split(","):
+            try:
+                found.append(ipaddress.ip_network(item.strip(), strict=False))
+            except ValueError:
+                raise ImproperlyConfiguredVariable(
+                    name,
+                    value,
+                    "comma-separated IP addresses or networks such as 127.0.0.1,10.0.0.0/8",
+                ) from None
+        return found

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 import dj_database_url
 from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext_lazy as _
 
+from kalrav import data_dir
 from kalrav.conf import Env, ImproperlyConfiguredVariable
 
 env = Env()
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 DATA_DIR = env.path("KALRAV_DATA_DIR", Path.home() / ".local" / "share" / "kalrav")
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+data_dir.prepare(DATA_DIR)
 
 
 def _secret_key() -> str:
@@ -25,11 +25,7 @@ def _secret_key() -> str:
         if len(configured) < 32:
             raise ImproperlyConfiguredVariable("KALRAV_SECRET_KEY", "***", "at least 32 characters")
         return configured
-    key_file = DATA_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    return data_dir.secret_key(DATA_DIR)
 
 
 SECRET_KEY = _secret_key()
@@ -49,6 +45,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if SECURE_COOKIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Browsers that once saw Kalrav over https refuse plain http to it for this long (HSTS); only
+# sent when the public address is https, so a first test on http never pins a host.
+SECURE_HSTS_SECONDS = (
+    env.int("KALRAV_HSTS_SECONDS", 31536000, minimum=0, maximum=63072000) if SECURE_COOKIES else 0
+)
+# Proxies whose X-Forwarded-For is believed (kalrav.proxies); none by default.
+TRUSTED_PROXIES = env.networks("KALRAV_TRUSTED_PROXIES", [])
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -70,10 +73,12 @@ INSTALLED_APPS = [
     "kalrav.inbox",
     "kalrav.hooks",
     "kalrav.nlp",
+    "kalrav.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kalrav.web.security_headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "kalrav.ops.metrics.RequestMetricsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -81,9 +86,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kalrav.accounts.sessions.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "kalrav.disk_full.DiskFullMiddleware",
 ]
 
 ROOT_URLCONF = "kalrav.urls"
@@ -103,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "kalrav.workspaces.context.workspace_context",
                 "kalrav.web.context.navigation",
+                "kalrav.web.security_headers.nonce",
             ],
         },
     }
@@ -181,6 +189,12 @@ SIGNIN_MAX_FAILURES = env.int("KALRAV_SIGNIN_MAX_FAILURES", 5, minimum=1)
 SIGNIN_LOCKOUT_SECONDS = env.int("KALRAV_SIGNIN_LOCKOUT_SECONDS", 900, minimum=1)
 INVITATION_DAYS = env.int("KALRAV_INVITATION_DAYS", 7, minimum=1, maximum=90)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+# A sign-in lasts this long whatever happens after it (kalrav.accounts.sessions); "keep me signed
+# in" makes it days (0 takes the choice away); an idle limit is off unless set.
+SESSION_HOURS = env.int("KALRAV_SESSION_HOURS", 12, minimum=1, maximum=24 * 30)
+SESSION_REMEMBER_DAYS = env.int("KALRAV_SESSION_REMEMBER_DAYS", 14, minimum=0, maximum=365)
+SESSION_IDLE_MINUTES = env.int("KALRAV_SESSION_IDLE_MINUTES", 0, minimum=0, maximum=60 * 24 * 30)
+SESSION_COOKIE_AGE = SESSION_HOURS * 3600
 
 ENCRYPTION_KEYS = env.list("KALRAV_ENCRYPTION_KEYS", [])
 # Channel addresses are typed in by people; private and loopback ones are refused unless the
@@ -223,6 +237,8 @@ LANG_INFO.setdefault(
     "gu", {"bidi": False, "code": "gu", "name": "Gujarati", "name_local": "ગુજરાતી"}
 )
 USE_I18N = True
+# One date style in every language, Gujarati included (Django has no `gu` formats).
+FORMAT_MODULE_PATH = ["kalrav.formats"]
 TIME_ZONE = "UTC"
 USE_TZ = True
 DEFAULT_WORKSPACE_TIME_ZONE = env.timezone("KALRAV_TIME_ZONE", "UTC")
@@ -230,7 +246,7 @@ DEFAULT_WORKSPACE_TIME_ZONE = env.timezone("KALRAV_TIME_ZONE", "UTC")
 # --- files ----------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+data_dir.prepare(STATIC_ROOT)
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -239,6 +255,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
+# Django would chmod every stored file 0644 whatever the umask; media is served by Kalrav itself.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 LOGO_MAX_BYTES = 2 * 1024 * 1024

@@ -2,9 +2,9 @@ from django.urls import include, path
 
 from kalrav.accounts.language import set_language
 from kalrav.api import views as api_views
-from kalrav.api.main import api
+from kalrav.api_root import api
 from kalrav.channels import oauth_views as channels_oauth
-from kalrav.inbox import webhooks as inbox_webhooks
+from kalrav.inbox.intake import pushes as inbox_webhooks
 from kalrav.ops import views as ops_views
 from kalrav.web import media as web_media
 
@@ -23,6 +23,11 @@ urlpatterns = [
         "w/<slug:ws>/settings/tokens/<int:token_id>/revoke/",
         api_views.token_revoke,
         name="api-token-revoke",
+    ),
+    path(
+        "w/<slug:ws>/settings/tokens/<int:token_id>/renew/",
+        api_views.token_renew,
+        name="api-token-renew",
     ),
     path("media/<path:path>", web_media.media, name="media"),
     path("channels/oauth/callback/", channels_oauth.callback, name="channels-oauth-callback"),

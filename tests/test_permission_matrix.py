@@ -10,7 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kalrav.api import tokens
-from kalrav.api.main import api
+from kalrav.api_root import api
 from kalrav.web.sections import SECTIONS
 from kalrav.workspaces import services
 from kalrav.workspaces.audit import Actor
@@ -63,7 +63,7 @@ def _channel(members, caller, workspace):
 
 
 def _conversation(members, caller, workspace):
-    from kalrav.inbox.ingest import ingest
+    from kalrav.inbox.intake.ingest import ingest
     from kalrav.inbox.models import Conversation
     from kalrav.inbox.tests.fakes import item
 
@@ -79,7 +79,7 @@ def _moderated(members, caller, workspace):
     may be liked and hidden) and the brand's own answer (which only it may delete)."""
     from kalrav.channels.models import Channel
     from kalrav.connectors.base import ItemKind
-    from kalrav.inbox.ingest import ingest
+    from kalrav.inbox.intake.ingest import ingest
     from kalrav.inbox.models import Delivery, Direction, Message
     from kalrav.inbox.tests.fakes import item
 
@@ -189,18 +189,18 @@ def _post(members, caller, workspace):
     """A post with one variant waiting for approval, valid for its network, planned for later."""
     from datetime import UTC, datetime
 
-    from kalrav.publishing import services as publishing
+    from kalrav.publishing import approvals, posts, scheduling
 
     owner = members["owner"]
     channel_id = _channel(members, caller, workspace)["channel_id"]
-    post = publishing.create_post(
+    post = posts.create_post(
         owner, Actor(user=owner.user), title="Tea", text="Fresh tea", channel_ids=[channel_id]
     )
     variant = post.variants.get()
-    publishing.plan_variant(
+    scheduling.plan_variant(
         owner, Actor(user=owner.user), variant.pk, datetime(2099, 1, 1, tzinfo=UTC)
     )
-    publishing.submit_for_approval(owner, Actor(user=owner.user), variant.pk)
+    approvals.submit_for_approval(owner, Actor(user=owner.user), variant.pk)
     # A queue on the channel, so "add to queue" has a slot to take.
     from kalrav.publishing.models import QueueSlot
 
@@ -292,6 +292,7 @@ HTML_CASES = [
     Case("api-tokens", "GET", Perm.TOKENS_USE),
     Case("api-tokens", "POST", Perm.TOKENS_USE, data={"name": "script", "role": "CALLER"}),
     Case("api-token-revoke", "POST", Perm.TOKENS_USE, _own_token),
+    Case("api-token-renew", "POST", Perm.TOKENS_USE, _own_token),
     Case("channels:list", "GET", Perm.CHANNELS_VIEW),
     Case("channels:connect", "GET", Perm.CHANNELS_MANAGE, lambda m, c, w: {"network": "bluesky"}),
     Case(
@@ -414,7 +415,7 @@ HTML_CASES = [
         data={"form": "team", "team-name": "Billing", "team-first_response_minutes": "30"},
     ),
     Case("inbox:rule-delete", "POST", Perm.WORKSPACE_EDIT, _rule),
-    # Response-time report, team pages, hand-offs (kalrav.inbox.sla_views).
+    # Response-time report, team pages, hand-offs (kalrav.inbox.sla.views).
     Case("inbox:sla-report", "GET", Perm.INBOX_REPORT),
     Case("inbox:sla-report-csv", "GET", Perm.INBOX_REPORT),
     Case("inbox:team", "GET", Perm.WORKSPACE_EDIT, _pick("team_id")),
@@ -579,7 +580,19 @@ def _api_operations():
                 yield method, path, Perm(perm)
 
 
+def _session_only_operations() -> set[tuple[str, str]]:
+    """Operations a token may not call (making and renewing tokens): a person signs in."""
+    schema = api.get_openapi_schema(path_prefix="/api/v1")
+    return {
+        (method, path)
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+        if operation.get("x-kalrav-session-only")
+    }
+
+
 API_OPERATIONS = list(_api_operations())
+SESSION_ONLY = _session_only_operations()
 
 
 def test_api_has_workspace_operations():
@@ -620,7 +633,13 @@ def test_api_operation(method, path, perm, caller, client, workspace, members, o
         ids["message_id"] = found["own_message_id" if path.endswith("/delete") else "message_id"]
     url = path.format(**{k: v for k, v in ids.items() if "{" + k + "}" in path})
     headers = {}
-    if caller == "outsider":
+    if (method, path) in SESSION_ONLY:
+        # The same matrix through a signed-in session (a token is refused: see below).
+        if caller in members:
+            client.force_login(members[caller].user)
+        elif caller == "outsider":
+            client.force_login(outsider)
+    elif caller == "outsider":
         other_member = Member.objects.get(user=outsider)
         headers["HTTP_AUTHORIZATION"] = f"Bearer {_token_for(other_member)}"
     elif caller != "anonymous":
@@ -629,6 +648,16 @@ def test_api_operation(method, path, perm, caller, client, workspace, members, o
         k: (caller if v == "CALLER" else ids[v[3:]] if str(v).startswith("ID:") else v)
         for k, v in BODIES.get((method, path), {}).items()
     } or None
+    if (method, path) in SESSION_ONLY and caller in members:
+        refused = client.generic(
+            method.upper(),
+            url,
+            data=json.dumps(body) if body else "",
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {_token_for(members[caller])}",
+        )
+        assert refused.status_code == 403, refused.content[:500]
+        assert refused.json()["code"] == "forbidden"
     response = client.generic(
         method.upper(),
         url,

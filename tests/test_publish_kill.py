@@ -45,7 +45,7 @@ def seed(server_url: str, count: int, reject_every: int) -> None:
 
     from kalrav.accounts.models import User
     from kalrav.channels.models import Channel, ChannelState
-    from kalrav.publishing import tasks
+    from kalrav.publishing.delivery import sweep
     from kalrav.publishing.models import Post, Variant, VariantState
     from kalrav.workspaces import services
     from kalrav.workspaces.audit import Actor
@@ -79,7 +79,7 @@ def seed(server_url: str, count: int, reject_every: int) -> None:
         for post in posts
     )
     for variant in variants:
-        tasks.enqueue_if_soon(variant)
+        sweep.enqueue_if_soon(variant)
 
 
 def watcher(status_file: str, interval: float) -> None:

@@ -148,3 +148,37 @@ def test_children_do_not_outlive_a_killed_supervisor(served):
     while time.monotonic() < deadline and any(_alive(pid) for pid in children):
         time.sleep(0.2)
     assert [pid for pid in children if _alive(pid)] == []
+
+
+def test_rotating_forwarded_for_does_not_escape_sign_in_throttling(served):
+    """uvicorn believes X-Forwarded-For from loopback by default; `kalrav serve` must not let it,
+    or anyone on the machine (or behind a pass-through proxy) picks a new address per guess."""
+    import http.cookiejar
+    import re
+    import urllib.error
+    import urllib.parse
+
+    process, port, _env = served
+    _wait_healthy(port, process)
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    url = f"http://127.0.0.1:{port}/accounts/signin/"
+    with opener.open(url, timeout=10) as page:
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.read().decode())[1]
+
+    def attempt(n: int) -> int:
+        body = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token, "email": f"guess{n}@example.test", "password": "x"}
+        ).encode()
+        request = urllib.request.Request(
+            url, data=body, headers={"X-Forwarded-For": f"198.51.100.{n}"}
+        )
+        try:
+            with opener.open(request, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    statuses = [attempt(n) for n in range(25)]
+    assert statuses[:20] == [400] * 20
+    assert statuses[20:] == [429] * 5

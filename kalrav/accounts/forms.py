@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from kalrav.accounts.models import User
 
@@ -18,6 +19,19 @@ class SignInForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+    remember = forms.BooleanField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        days = settings.SESSION_REMEMBER_DAYS
+        if days:
+            self.fields["remember"].label = ngettext(
+                "Keep me signed in on this device for %(days)d day",
+                "Keep me signed in on this device for %(days)d days",
+                days,
+            ) % {"days": days}
+        else:  # the installation wants every sign-in to end after KALRAV_SESSION_HOURS
+            del self.fields["remember"]
 
 
 class CodeForm(forms.Form):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -36,11 +37,25 @@ class User(AbstractUser):
     totp_last_step = models.BigIntegerField(
         default=0, help_text="last accepted time step, so a code works once"
     )
+    credentials_changed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="when the password or two-factor sign-in last changed; older API tokens stop",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []  # type: ignore[var-annotated]
 
     objects = UserManager()  # type: ignore[misc,assignment]
+
+    def save(self, *args, **kwargs) -> None:
+        # set_password() leaves the new password in _password until saved; Django's rehashing of
+        # an unchanged password on sign-in clears it first, so only a real change lands here.
+        if self._password is not None and self.pk is not None:  # type: ignore[attr-defined]
+            self.credentials_changed_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "credentials_changed_at"}
+        super().save(*args, **kwargs)
 
     @property
     def display_name(self) -> str:

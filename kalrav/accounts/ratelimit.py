@@ -1,4 +1,7 @@
-"""Sign-in throttling: failures are counted per account and per client address in the cache."""
+"""Sign-in throttling: failures are counted per account and per client address in the cache.
+
+The address is the one kalrav.proxies finds behind the trusted proxies (KALRAV_TRUSTED_PROXIES).
+"""
 
 from __future__ import annotations
 
@@ -38,7 +41,3 @@ def record_failure(email: str, address: str) -> None:
 
 def reset(email: str) -> None:
     cache.delete(_keys(email, "")[0])
-
-
-def client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")

@@ -52,7 +52,16 @@ def confirm(user: User, secret: str, code: str) -> bool:
     user.totp_secret = crypto.encrypt(secret)
     user.totp_confirmed_at = timezone.now()
     user.totp_last_step = step
-    user.save(update_fields=["totp_secret", "totp_confirmed_at", "totp_last_step"])
+    # Turning two-factor on (or back on after a reset) stops the API tokens made without it.
+    user.credentials_changed_at = user.totp_confirmed_at
+    user.save(
+        update_fields=[
+            "totp_secret",
+            "totp_confirmed_at",
+            "totp_last_step",
+            "credentials_changed_at",
+        ]
+    )
     return True
 
 
@@ -71,7 +80,16 @@ def verify_signin(user: User, code: str) -> bool:
 
 
 def disable(user: User) -> None:
+    """Turn two-factor sign-in off: the first half of a reset, so API tokens stop here too."""
     user.totp_secret = ""
     user.totp_confirmed_at = None
     user.totp_last_step = 0
-    user.save(update_fields=["totp_secret", "totp_confirmed_at", "totp_last_step"])
+    user.credentials_changed_at = timezone.now()
+    user.save(
+        update_fields=[
+            "totp_secret",
+            "totp_confirmed_at",
+            "totp_last_step",
+            "credentials_changed_at",
+        ]
+    )

@@ -11,7 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kalrav.accounts import ratelimit, twofactor
+from kalrav import proxies
+from kalrav.accounts import ratelimit, sessions, twofactor
 from kalrav.accounts.forms import CodeForm, DisableTwoFactorForm, ProfileForm, SignInForm
 from kalrav.accounts.language import activate_for_response
 from kalrav.accounts.models import User
@@ -30,8 +31,13 @@ def _safe_next(request: HttpRequest) -> str:
     return "/"
 
 
-def _finish_signin(request: HttpRequest, user: User) -> HttpResponse:
+def _finish_signin(
+    request: HttpRequest, user: User, *, remember: bool, two_factor: bool = False
+) -> HttpResponse:
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    sessions.start(request, remember=remember)
+    if two_factor:
+        sessions.mark_two_factor(request)
     ratelimit.reset(user.email)
     response = redirect(_safe_next(request))
     return activate_for_response(response, user.language)
@@ -43,7 +49,7 @@ def signin(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].lower()
-        address = ratelimit.client_address(request)
+        address = proxies.client_address(request)
         if ratelimit.is_locked(email, address):
             error = _("Too many failed sign-ins. Wait 15 minutes, or reset your password.")
             status = 429
@@ -54,11 +60,14 @@ def signin(request: HttpRequest) -> HttpResponse:
                     request.session[PENDING_KEY] = {
                         "user": user.pk,
                         "at": timezone.now().timestamp(),
+                        "remember": form.cleaned_data.get("remember", False),
                     }
                     verify_url = "/accounts/signin/verify/"
                     nxt = _safe_next(request)
                     return redirect(f"{verify_url}?next={nxt}" if nxt != "/" else verify_url)
-                return _finish_signin(request, user)
+                return _finish_signin(
+                    request, user, remember=form.cleaned_data.get("remember", False)
+                )
             if user is None:
                 # Spend the same time as a real check so response time does not reveal accounts.
                 check_password(form.cleaned_data["password"], "pbkdf2_sha256$1000000$x$x")
@@ -86,13 +95,15 @@ def signin_verify(request: HttpRequest) -> HttpResponse:
     error = ""
     status = 200
     if request.method == "POST" and form.is_valid():
-        address = ratelimit.client_address(request)
+        address = proxies.client_address(request)
         if ratelimit.is_locked(user.email, address):
             error = _("Too many failed sign-ins. Wait 15 minutes, or reset your password.")
             status = 429
         elif twofactor.verify_signin(user, form.cleaned_data["code"]):
             request.session.pop(PENDING_KEY, None)
-            return _finish_signin(request, user)
+            return _finish_signin(
+                request, user, remember=bool(pending.get("remember")), two_factor=True
+            )
         else:
             ratelimit.record_failure(user.email, address)
             error = _(
@@ -138,6 +149,7 @@ def twofactor_setup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if twofactor.confirm(user, secret, form.cleaned_data["code"]):
             request.session.pop(SETUP_KEY, None)
+            sessions.mark_two_factor(request)  # this session just gave a code
             messages.success(
                 request,
                 _("Two-factor sign-in is on. You will be asked for a code at every sign-in."),

@@ -11,6 +11,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from kalrav import disk_full
+
 log = logging.getLogger(__name__)
 
 
@@ -99,6 +101,9 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(Exception)
     def internal(request, exc):
+        if disk_full.is_disk_full(exc):
+            log.error("out of disk space on %s %s: %s", request.method, request.path, exc)
+            return _error(api, request, disk_full.STATUS, "disk_full", disk_full.message())
         log.exception("API error on %s %s", request.method, request.path)
         return _error(
             api,

@@ -13,8 +13,9 @@ class TokenForm(forms.Form):
         label=_("Expires after (days)"),
         min_value=1,
         max_value=365,
+        initial=90,
         required=False,
-        help_text=_("Leave empty for a token that lasts until revoked."),
+        help_text=_("Between 1 and 365 days (90 if left empty). Renew it here before it ends."),
     )
 
     def __init__(self, *args, roles: list[str], **kwargs):

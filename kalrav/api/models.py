@@ -37,7 +37,21 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @property
+    def stopped_by_credentials(self) -> bool:
+        """Its person changed their password or two-factor sign-in after it was made."""
+        changed = self.user.credentials_changed_at  # type: ignore[attr-defined]
+        return changed is not None and self.created_at < changed
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= timezone.now():
+            return "expired"
+        if self.stopped_by_credentials:
+            return "stopped"
+        return "active"
+
+    @property
     def is_active(self) -> bool:
-        return self.revoked_at is None and (
-            self.expires_at is None or self.expires_at > timezone.now()
-        )
+        return self.state == "active"

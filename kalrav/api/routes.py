@@ -6,7 +6,14 @@ from ninja import Router, Schema, Status
 from kalrav.api import tokens
 from kalrav.api.auth import caller
 from kalrav.api.models import ApiToken
-from kalrav.api.schemas import ERRORS, TokenCreatedOut, TokenIn, TokenOut, perm
+from kalrav.api.schemas import (
+    ERRORS,
+    TokenCreatedOut,
+    TokenIn,
+    TokenOut,
+    perm,
+    session_only,
+)
 from kalrav.workspaces.permissions import Perm
 
 router = Router(tags=["account"])
@@ -45,20 +52,38 @@ def me(request: HttpRequest):
 )
 def list_tokens(request: HttpRequest, ws: str):
     member = caller(request).member(ws, Perm.TOKENS_USE)
-    return ApiToken.objects.filter(workspace=member.workspace, user=member.user)
+    return ApiToken.objects.filter(workspace=member.workspace, user=member.user).select_related(
+        "user"
+    )
 
 
 @router.post(
     "/workspaces/{ws}/tokens",
     response={201: TokenCreatedOut, **ERRORS},
-    openapi_extra=perm(Perm.TOKENS_USE),
+    openapi_extra={**perm(Perm.TOKENS_USE), **session_only()},
     tags=["tokens"],
+    summary="Create a token (signed-in session only; expires after `days`, 90 by default)",
 )
 def create_token(request: HttpRequest, ws: str, payload: TokenIn):
     who = caller(request)
     member = who.member(ws, Perm.TOKENS_USE)
+    tokens.require_signed_in_session(request, token=who.token)
     record, token = tokens.create_token(member, who.actor, **payload.dict())
     return Status(201, {**TokenOut.from_orm(record).model_dump(), "token": token})
+
+
+@router.post(
+    "/workspaces/{ws}/tokens/{token_id}/renew",
+    response={200: TokenOut, **ERRORS},
+    openapi_extra={**perm(Perm.TOKENS_USE), **session_only()},
+    tags=["tokens"],
+    summary="Renew one of your tokens for `days` (query, 90 by default) more from now (signed-in session only)",
+)
+def renew_token(request: HttpRequest, ws: str, token_id: int, days: int = tokens.DEFAULT_DAYS):
+    who = caller(request)
+    member = who.member(ws, Perm.TOKENS_USE)
+    tokens.require_signed_in_session(request, token=who.token)
+    return tokens.renew_token(member, who.actor, token_id, days=days)
 
 
 @router.delete(

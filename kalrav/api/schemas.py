@@ -24,10 +24,15 @@ def perm(name: str) -> dict:
     return {"x-kalrav-permission": name}
 
 
+def session_only() -> dict:
+    """OpenAPI extension for operations a token may not call: a person signs in for them."""
+    return {"x-kalrav-session-only": True}
+
+
 class TokenIn(Schema):
     name: str
     role: str
-    days: int | None = None
+    days: int = 90
 
 
 class TokenOut(Schema):
@@ -39,6 +44,7 @@ class TokenOut(Schema):
     last_used_at: datetime | None
     expires_at: datetime | None
     revoked_at: datetime | None
+    state: str
 
 
 class TokenCreatedOut(TokenOut):

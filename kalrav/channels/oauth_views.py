@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kalrav.channels import services
-from kalrav.connectors import registry
 from kalrav.connectors.errors import ConnectorError
 from kalrav.workspaces.access import membership, workspace_view
 from kalrav.workspaces.audit import Actor
@@ -92,9 +91,7 @@ def callback(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     try:
-        connection = registry.get(waiting["network"]).oauth_finish(
-            waiting["kept"], request.GET["code"]
-        )
+        connection = services.oauth_finish(waiting["network"], waiting["kept"], request.GET["code"])
         channel = services.connect_oauth_channel(
             member, Actor(user=request.user), network=waiting["network"], connection=connection
         )

@@ -1,7 +1,8 @@
 """Connecting, checking, pausing and removing channels, and keeping their state truthful.
 
 Views, the API and tasks call these; only the functions that run in tasks (check_channel,
-renew_credentials) call a connector, and connectors never touch the database.
+renew_credentials, each queued by the task defined beside it at the end) call a connector, and
+connectors never touch the database.
 """
 
 from __future__ import annotations
@@ -9,15 +10,18 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from huey.contrib.djhuey import db_task
 
 from kalrav.channels import credentials as sealed
 from kalrav.channels.models import Channel, ChannelState
-from kalrav.connectors import registry
+from kalrav.connectors import catalogue, registry
 from kalrav.connectors.account import (
     AccountInfo,
     AccountVerifier,
@@ -26,8 +30,9 @@ from kalrav.connectors.account import (
     CredentialRefresher,
     OAuthConnect,
 )
-from kalrav.connectors.base import ConnectorContext, SettingsField
+from kalrav.connectors.base import Connector, ConnectorContext, SettingsField, opened
 from kalrav.connectors.errors import AuthExpired, ConnectorError, RateLimited
+from kalrav.connectors.webhooks import WebhookReceiver
 from kalrav.workspaces import audit
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import Member
@@ -36,19 +41,15 @@ from kalrav.workspaces.permissions import Perm
 DEFAULT_RATE_LIMIT_PAUSE = timedelta(minutes=15)
 
 
-def _require(member: Member, perm: Perm) -> None:
-    if not member.can(perm):
-        raise PermissionDenied(_("Your role does not allow this."))
-
-
 def networks() -> list[tuple[str, str]]:
     """(slug, label) of every network Kalrav can connect, for forms and the API."""
-    return [(slug, registry.get(slug).label) for slug in registry.available()]
+    return catalogue.choices()
 
 
-def connector_class(network: str) -> Any:
+def network_info(network: str) -> catalogue.Network:
+    """What Kalrav knows of a network, or a ValidationError that names it."""
     try:
-        return registry.get(network)
+        return catalogue.network(network)
     except registry.UnknownNetwork:
         raise ValidationError(
             {"network": _("Kalrav does not know the network %(network)s.") % {"network": network}}
@@ -85,22 +86,20 @@ def _split(
 
 
 def _schedule_check(channel: Channel) -> None:
-    from kalrav.channels.tasks import check_channel
-
-    transaction.on_commit(lambda: check_channel(channel.pk))
+    transaction.on_commit(lambda: check_channel_task(channel.pk))
 
 
 @transaction.atomic
 def connect_channel(
     member: Member, actor: Actor, *, network: str, name: str, values: dict[str, Any]
 ) -> Channel:
-    _require(member, Perm.CHANNELS_MANAGE)
-    cls = connector_class(network)
-    config, secrets = _split(cls.settings_fields, values)
+    member.require(Perm.CHANNELS_MANAGE)
+    known = network_info(network)
+    config, secrets = _split(known.settings_fields, values)
     channel = Channel(
         workspace=member.workspace,
         network=network,
-        name=(name or "").strip() or config.get("handle") or cls.label,
+        name=(name or "").strip() or config.get("handle") or known.label,
         config=config,
         credentials=sealed.seal(secrets),
         created_by=actor.user,
@@ -123,18 +122,13 @@ def connect_channel(
 
 
 def supports_oauth(network: str) -> bool:
-    return issubclass(connector_class(network), OAuthConnect)
-
-
-def oauth_server_field(network: str) -> SettingsField | None:
-    """The settings field naming the server to sign in on (the first address field), if any."""
-    return next((f for f in connector_class(network).settings_fields if f.kind == "url"), None)
+    return network_info(network).can(OAuthConnect)
 
 
 def oauth_start(
     network: str, server_url: str, *, redirect_uri: str, state: str
 ) -> tuple[str, dict[str, Any]]:
-    cls = connector_class(network)
+    cls = network_info(network).connector
     if not issubclass(cls, OAuthConnect):
         raise ValidationError({"network": _("This network has no sign-in page; use its token.")})
     try:
@@ -146,18 +140,26 @@ def oauth_start(
     return cls.oauth_start(server_url.rstrip("/"), redirect_uri=redirect_uri, state=state)
 
 
+def oauth_finish(network: str, kept: dict[str, Any], code: str) -> Connection:
+    """The connection a completed sign-in yields (ConnectorError when the network refuses)."""
+    cls = network_info(network).connector
+    if not issubclass(cls, OAuthConnect):
+        raise ValidationError({"network": _("This network has no sign-in page; use its token.")})
+    return cls.oauth_finish(kept, code)
+
+
 @transaction.atomic
 def connect_oauth_channel(
     member: Member, actor: Actor, *, network: str, connection: Connection
 ) -> Channel:
     """Store what a completed sign-in gave: the network already vouched for the account."""
-    _require(member, Perm.CHANNELS_MANAGE)
+    member.require(Perm.CHANNELS_MANAGE)
     channel = Channel(
         workspace=member.workspace,
         network=network,
         name=connection.account.handle
         or connection.account.display_name
-        or connector_class(network).label,
+        or network_info(network).label,
         config=dict(connection.config),
         credentials=sealed.seal(connection.credentials),
         remote_id=connection.account.remote_id,
@@ -189,10 +191,10 @@ def _locked(member: Member, channel_id: int) -> Channel:
 def reconnect_channel(
     member: Member, actor: Actor, channel_id: int, values: dict[str, Any]
 ) -> Channel:
-    _require(member, Perm.CHANNELS_MANAGE)
+    member.require(Perm.CHANNELS_MANAGE)
     channel = _locked(member, channel_id)
-    cls = connector_class(channel.network)
-    config, secrets = _split(cls.settings_fields, values, keep=sealed.unseal(channel.credentials))
+    known = network_info(channel.network)
+    config, secrets = _split(known.settings_fields, values, keep=sealed.unseal(channel.credentials))
     changes = audit.diff(channel.config, config)
     channel.config, channel.credentials = config, sealed.seal(secrets)
     channel.state, channel.state_detail, channel.rate_limited_until = (
@@ -208,7 +210,7 @@ def reconnect_channel(
 
 @transaction.atomic
 def pause_channel(member: Member, actor: Actor, channel_id: int) -> Channel:
-    _require(member, Perm.CHANNELS_MANAGE)
+    member.require(Perm.CHANNELS_MANAGE)
     channel = _locked(member, channel_id)
     if channel.state != ChannelState.PAUSED:
         before = channel.state
@@ -222,7 +224,7 @@ def pause_channel(member: Member, actor: Actor, channel_id: int) -> Channel:
 
 @transaction.atomic
 def resume_channel(member: Member, actor: Actor, channel_id: int) -> Channel:
-    _require(member, Perm.CHANNELS_MANAGE)
+    member.require(Perm.CHANNELS_MANAGE)
     channel = _locked(member, channel_id)
     if channel.state == ChannelState.PAUSED:
         channel.state = ChannelState.CHECKING
@@ -240,7 +242,7 @@ def resume_channel(member: Member, actor: Actor, channel_id: int) -> Channel:
 
 @transaction.atomic
 def remove_channel(member: Member, actor: Actor, channel_id: int) -> None:
-    _require(member, Perm.CHANNELS_MANAGE)
+    member.require(Perm.CHANNELS_MANAGE)
     channel = _locked(member, channel_id)
     audit.record(
         member.workspace,
@@ -269,7 +271,9 @@ def context_for(channel: Channel) -> ConnectorContext:
     )
 
 
-def connector_for(channel: Channel) -> Any:
+def connector_for(channel: Channel) -> Connector:
+    """A connector for the channel. It may hold an HTTP client: use it as
+    `with opened(connector_for(channel)) as connector:` so that it is closed."""
     return registry.get(channel.network)(context_for(channel))
 
 
@@ -323,22 +327,22 @@ def check_channel(channel_id: int) -> None:
     channel = Channel.objects.filter(pk=channel_id).first()
     if channel is None or channel.state == ChannelState.PAUSED:
         return  # removed or paused since the check was queued
-    connector = connector_for(channel)
-    if not isinstance(connector, AccountVerifier):
-        Channel.objects.filter(pk=channel_id).update(
-            state=ChannelState.UNVERIFIED,
-            state_detail=_(
-                "Kalrav cannot check this network's credentials yet; they are saved encrypted."
-            ),
-        )
-        return
-    try:
-        account = connector.verify()
-        extra = dict(connector.read_config()) if isinstance(connector, ConfigReader) else {}
-        _use_webhook(channel, connector)
-    except ConnectorError as error:
-        record_failure(channel_id, error)
-        return
+    with opened(connector_for(channel)) as connector:
+        if not isinstance(connector, AccountVerifier):
+            Channel.objects.filter(pk=channel_id).update(
+                state=ChannelState.UNVERIFIED,
+                state_detail=_(
+                    "Kalrav cannot check this network's credentials yet; they are saved encrypted."
+                ),
+            )
+            return
+        try:
+            account = connector.verify()
+            extra = dict(connector.read_config()) if isinstance(connector, ConfigReader) else {}
+            _use_webhook(channel, connector)
+        except ConnectorError as error:
+            record_failure(channel_id, error)
+            return
     if extra:
         with transaction.atomic():
             locked = Channel.objects.select_for_update().get(pk=channel_id)
@@ -347,14 +351,9 @@ def check_channel(channel_id: int) -> None:
     record_success(channel_id, account)
 
 
-def _use_webhook(channel: Channel, connector: Any) -> None:
+def _use_webhook(channel: Channel, connector: Connector) -> None:
     """Networks that push (Telegram) deliver to Kalrav when it has a public HTTPS address;
     otherwise polling fetches the same items."""
-    from django.conf import settings
-    from django.urls import reverse
-
-    from kalrav.connectors.webhooks import WebhookReceiver
-
     if isinstance(connector, WebhookReceiver) and settings.BASE_URL.startswith("https://"):
         connector.set_webhook(
             settings.BASE_URL + reverse("channel-webhook", kwargs={"channel_id": channel.pk})
@@ -367,17 +366,31 @@ def renew_credentials(channel_id: int) -> None:
     channel = Channel.objects.filter(pk=channel_id).first()
     if channel is None:
         return
-    connector = connector_for(channel)
-    if not isinstance(connector, CredentialRefresher):
-        return
-    try:
-        renewed = connector.refresh()
-    except ConnectorError as error:
-        record_failure(channel_id, error)
-        return
+    with opened(connector_for(channel)) as connector:
+        if not isinstance(connector, CredentialRefresher):
+            return
+        try:
+            renewed = connector.refresh()
+        except ConnectorError as error:
+            record_failure(channel_id, error)
+            return
     with transaction.atomic():
         locked = Channel.objects.select_for_update().get(pk=channel_id)
         merged = sealed.merge_renewed(sealed.unseal(locked.credentials), renewed.credentials)
         locked.credentials = sealed.seal(merged)
         locked.credentials_renewed_at = timezone.now()
         locked.save(update_fields=["credentials", "credentials_renewed_at"])
+
+
+# --- the queued tasks that run the two above (Huey registers them when a worker imports
+# channels/tasks.py, which imports this module) ------------------------------------------------
+
+
+@db_task(retries=2, retry_delay=30)
+def check_channel_task(channel_id: int) -> None:
+    check_channel(channel_id)
+
+
+@db_task()
+def renew_credentials_task(channel_id: int) -> None:
+    renew_credentials(channel_id)

@@ -1,13 +1,6 @@
-from huey.contrib.djhuey import db_task
+"""What Huey's consumer finds here: it imports each app's `tasks` module (djhuey autodiscovery).
+The channel tasks (`check_channel_task`, `renew_credentials_task`) live in services.py beside the
+functions they run; this import registers them in the worker. Nothing imports this module.
+"""
 
-from kalrav.channels import services
-
-
-@db_task(retries=2, retry_delay=30)
-def check_channel(channel_id: int) -> None:
-    services.check_channel(channel_id)
-
-
-@db_task()
-def renew_credentials(channel_id: int) -> None:
-    services.renew_credentials(channel_id)
+from kalrav.channels import services  # noqa: F401 - registers the tasks it defines

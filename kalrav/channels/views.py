@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST
 from kalrav.channels import services
 from kalrav.channels.forms import ChannelForm
 from kalrav.channels.models import Channel
-from kalrav.connectors import registry
+from kalrav.connectors import catalogue, registry
+from kalrav.connectors.account import OAuthConnect
 from kalrav.workspaces.access import workspace_view
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import Member
@@ -37,10 +38,10 @@ def channel_list(request: HttpRequest) -> HttpResponse:
 def connect(request: HttpRequest, network: str) -> HttpResponse:
     member: Member = request.member  # type: ignore[attr-defined]
     try:
-        cls = registry.get(network)
+        known = catalogue.network(network)
     except registry.UnknownNetwork:
         raise Http404 from None
-    form = ChannelForm(request.POST or None, fields=cls.settings_fields)
+    form = ChannelForm(request.POST or None, fields=known.settings_fields)
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
         name = values.pop("name", "")
@@ -56,12 +57,10 @@ def connect(request: HttpRequest, network: str) -> HttpResponse:
                 _("%(name)s is connected. Kalrav is checking it now.") % {"name": channel.name},
             )
             return redirect("channels:detail", ws=member.workspace.slug, channel_id=channel.pk)
-    server_field = (
-        services.oauth_server_field(network) if services.supports_oauth(network) else None
-    )
+    server_field = known.server_field if known.can(OAuthConnect) else None
     context = {
         "form": form,
-        "network_label": cls.label,
+        "network_label": known.label,
         "section": "channels",
         "network": network,
         "server_field": server_field,
@@ -73,9 +72,12 @@ def connect(request: HttpRequest, network: str) -> HttpResponse:
 def detail(request: HttpRequest, channel_id: int) -> HttpResponse:
     member: Member = request.member  # type: ignore[attr-defined]
     channel = get_object_or_404(Channel, pk=channel_id, workspace=member.workspace)
-    cls = registry.get(channel.network)
+    known = catalogue.network(channel.network)
     form = ChannelForm(
-        request.POST or None, fields=cls.settings_fields, reconnecting=True, initial=channel.config
+        request.POST or None,
+        fields=known.settings_fields,
+        reconnecting=True,
+        initial=channel.config,
     )
     if request.method == "POST":
         if not member.can(Perm.CHANNELS_MANAGE):
@@ -93,8 +95,8 @@ def detail(request: HttpRequest, channel_id: int) -> HttpResponse:
     context = {
         "channel": channel,
         "form": form,
-        "network_label": cls.label,
-        "rules": cls.rules,
+        "network_label": known.label,
+        "rules": known.rules,
         "section": "channels",
     }
     return render(request, "channels/detail.html", context, status=400 if form.errors else 200)

@@ -65,3 +65,12 @@ class OAuthConnect(Protocol):
 
     @classmethod
     def oauth_finish(cls, kept: dict[str, Any], code: str) -> Connection: ...
+
+
+# What a channel's account can do; catalogue.CAPABILITIES lists them beside base.CAPABILITIES.
+ACCOUNT_CAPABILITIES: tuple[type, ...] = (
+    AccountVerifier,
+    CredentialRefresher,
+    ConfigReader,
+    OAuthConnect,
+)

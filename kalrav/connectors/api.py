@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from kalrav.api.schemas import ERRORS, perm
-from kalrav.connectors import registry
+from kalrav.connectors import catalogue, registry
 from kalrav.connectors.base import MediaItem, MediaKind, Poll
 from kalrav.connectors.rules import check, utf16_offset
 
@@ -72,7 +72,7 @@ class ValidateOut(Schema):
 @router.post("", response={200: ValidateOut, **ERRORS}, openapi_extra=perm("authenticated"))
 def validate_text(request: HttpRequest, payload: ValidateIn):
     try:
-        rules = registry.get(payload.network).rules
+        rules = catalogue.network(payload.network).rules
     except registry.UnknownNetwork:
         raise ValidationError(
             {

@@ -9,16 +9,16 @@ can do through `capabilities`; they never branch on the network's name.
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-if TYPE_CHECKING:
-    from kalrav.connectors.rules import Problem
+from kalrav.safe_urls import web_url
 
 # --- What goes out -------------------------------------------------------------------------------
 
@@ -57,6 +57,10 @@ class PublishedRef:
     published_at: datetime | None = None
     extra: Mapping[str, str] = field(default_factory=dict)  # e.g. a content hash a reply must cite
 
+    def __post_init__(self) -> None:
+        # A network's answer is not trusted to be a web address (see kalrav.safe_urls).
+        object.__setattr__(self, "url", web_url(self.url))
+
 
 @dataclass(frozen=True)
 class OutgoingPost:
@@ -91,6 +95,10 @@ class Author:
     url: str = ""
     avatar_url: str = ""
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "url", web_url(self.url))
+        object.__setattr__(self, "avatar_url", web_url(self.avatar_url))
+
 
 @dataclass(frozen=True)
 class IncomingItem:
@@ -104,6 +112,9 @@ class IncomingItem:
     root_id: str = ""  # remote id of the conversation's first item
     rating: int | None = None  # reviews only
     language: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "url", web_url(self.url))
 
 
 @dataclass(frozen=True)
@@ -250,8 +261,23 @@ class LinkHandling:
     auto_linked: bool = True  # bare links become clickable without extra markup
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One reason a network would refuse the post. `start`/`end` locate it in the text (None for
+    media and polls); `target` names the part: "text", "media[1]", "poll.options[0]"…"""
+
+    code: str
+    message: str
+    start: int | None = None
+    end: int | None = None
+    target: str = "text"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 Counter = Callable[[str, int], Measure]
-ExtraCheck = Callable[[str], "Sequence[Problem]"]
+ExtraCheck = Callable[[str], Sequence[Problem]]
 
 
 @dataclass(frozen=True)
@@ -279,7 +305,9 @@ class NetworkRules:
 
 # --- Capabilities --------------------------------------------------------------------------------
 # Method-only Protocols, so that `issubclass(ConnectorClass, Publisher)` works on the class itself:
-# the system check verifies a connector without building one.
+# the system check verifies a connector without building one, and the catalogue reads a network's
+# capabilities from its class. Code asks a connector what it can do with isinstance (or the
+# catalogue), never with getattr: a capability is a Protocol or it is nothing.
 
 
 @runtime_checkable
@@ -289,6 +317,31 @@ class Publisher(Protocol):
     def publish(self, post: OutgoingPost, *, idempotency_key: str) -> PublishedRef: ...
 
     def delete(self, ref: PublishedRef, *, idempotency_key: str) -> None: ...
+
+
+@runtime_checkable
+class IdempotentPublisher(Protocol):
+    """The network itself recognises a repeated idempotency key: publishing again with a key it
+    has seen returns the post made then, never a second one (Mastodon's Idempotency-Key header,
+    a Bluesky record key, a Matrix transaction id). So a publish whose outcome is unknown may
+    simply be sent again, for as long as the network remembers the key."""
+
+    def idempotency_key_window(self) -> timedelta | None:
+        """How long after the first try the network still knows the key; None: for as long as
+        the post exists."""
+        ...
+
+
+@runtime_checkable
+class Reconciler(Protocol):
+    """Finds out whether a post whose publish had an unknown outcome is on the channel: the
+    reference of the channel's post published since `not_before` with this post's content, or
+    None when the channel surely has none (so sending again cannot make a second post). A post
+    with other content is never taken for it. Raises a ConnectorError when it cannot look."""
+
+    def reconcile(
+        self, post: OutgoingPost, *, idempotency_key: str, not_before: datetime
+    ) -> PublishedRef | None: ...
 
 
 @runtime_checkable
@@ -356,8 +409,12 @@ class ReplyHider(Protocol):
     def unhide(self, item: ItemRef, *, idempotency_key: str) -> None: ...
 
 
+# What a channel's posts can do. The account capabilities (account.py) and the webhook one
+# (webhooks.py) are listed beside these in catalogue.CAPABILITIES.
 CAPABILITIES: tuple[type, ...] = (
     Publisher,
+    IdempotentPublisher,
+    Reconciler,
     Editor,
     InboxReader,
     InsightsReader,
@@ -366,3 +423,41 @@ CAPABILITIES: tuple[type, ...] = (
     Moderator,
     ReplyHider,
 )
+
+
+# --- A connector as a whole ----------------------------------------------------------------------
+
+
+@runtime_checkable
+class Closeable(Protocol):
+    """A connector that holds a connection pool (an HTTP client) until it is closed. Not a
+    capability: whoever builds a connector closes it, most simply with `opened(...)`."""
+
+    def close(self) -> None: ...
+
+
+class Connector(Protocol):
+    """What every connector class declares, and what code that has not yet asked for a
+    capability may use. Registered by slug in registry.py; read through catalogue.py."""
+
+    slug: ClassVar[str]
+    label: ClassVar[str]
+    settings_fields: ClassVar[tuple[SettingsField, ...]]
+    capabilities: ClassVar[tuple[type, ...]]  # the Protocols above it implements, checked at start
+    rules: NetworkRules  # a channel's own rules may differ from the class's (a Mastodon instance)
+    context: ConnectorContext
+
+    def __init__(self, context: ConnectorContext) -> None: ...
+
+
+C = TypeVar("C")
+
+
+@contextmanager
+def opened(connector: C) -> Iterator[C]:
+    """Use a connector and close it afterwards, whatever happens, if it holds anything open."""
+    try:
+        yield connector
+    finally:
+        if isinstance(connector, Closeable):
+            connector.close()

@@ -1,24 +1,28 @@
-"""A Django system check that every registered connector imports and really implements each
-capability it declares, so a broken connector stops `kalrav serve` instead of a publish at 3 a.m."""
+"""A Django system check that every registered connector imports, declares what the contract asks
+(base.Connector), really implements each capability it declares and declares each one it
+implements, so a broken connector stops `kalrav serve` instead of a publish at 3 a.m.
+
+This module inspects classes it does not trust yet, so it looks attributes up by name (vars,
+getattr): what it proves lets every other module ask a connector by its Protocols alone.
+"""
 
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
+from typing import Any
 
 from django.core.checks import Error, register
 
 from kalrav.connectors import registry
-from kalrav.connectors.account import AccountVerifier, CredentialRefresher
-from kalrav.connectors.base import CAPABILITIES, NetworkRules
-
-# The account capabilities live apart from base (they describe the channel, not its content).
-KNOWN_CAPABILITIES = (*CAPABILITIES, AccountVerifier, CredentialRefresher)
+from kalrav.connectors.base import NetworkRules
+from kalrav.connectors.catalogue import CAPABILITIES, implemented
 
 REQUIRED = ("slug", "label", "rules", "settings_fields", "capabilities")
 
 
 @register("connectors")
-def check_connectors(app_configs=None, **kwargs) -> list[Error]:
+def check_connectors(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     errors: list[Error] = []
     for slug, path in registry.registered().items():
         try:
@@ -32,12 +36,15 @@ def check_connectors(app_configs=None, **kwargs) -> list[Error]:
             )
             continue
         errors.extend(_declaration_errors(slug, connector))
-        for capability in getattr(connector, "capabilities", ()):
+        if not all(hasattr(connector, name) for name in REQUIRED):
+            continue
+        for capability in connector.capabilities:
             errors.extend(_capability_errors(slug, connector, capability))
+        errors.extend(_undeclared_errors(slug, connector))
     return errors
 
 
-def _declaration_errors(slug: str, connector) -> list[Error]:
+def _declaration_errors(slug: str, connector: Any) -> list[Error]:
     missing = [name for name in REQUIRED if not hasattr(connector, name)]
     if missing:
         return [
@@ -45,7 +52,7 @@ def _declaration_errors(slug: str, connector) -> list[Error]:
                 f"Connector '{slug}' does not declare: {', '.join(missing)}.", id="connectors.E002"
             )
         ]
-    errors = []
+    errors: list[Error] = []
     if connector.slug != slug:
         errors.append(
             Error(
@@ -60,15 +67,30 @@ def _declaration_errors(slug: str, connector) -> list[Error]:
     return errors
 
 
-def _capability_errors(slug: str, connector, capability) -> list[Error]:
-    if capability not in KNOWN_CAPABILITIES:
+def _undeclared_errors(slug: str, connector: Any) -> list[Error]:
+    """A capability the class has without saying so would still answer isinstance: the
+    services would use it though nobody meant them to (a helper that happens to be named
+    `reconcile` would decide whether a post is sent twice)."""
+    return [
+        Error(
+            f"Connector '{slug}' implements {capability.__name__} without declaring it in "
+            "`capabilities`.",
+            id="connectors.E007",
+        )
+        for capability in implemented(connector)
+        if capability not in connector.capabilities
+    ]
+
+
+def _capability_errors(slug: str, connector: Any, capability: Any) -> list[Error]:
+    if capability not in CAPABILITIES:
         return [
             Error(
                 f"Connector '{slug}' declares {capability!r}, which is not a capability.",
                 id="connectors.E004",
             )
         ]
-    errors = []
+    errors: list[Error] = []
     for name in _protocol_methods(capability):
         method = getattr(connector, name, None)
         if not callable(method):
@@ -99,7 +121,7 @@ def _capability_errors(slug: str, connector, capability) -> list[Error]:
     return errors
 
 
-def _protocol_methods(capability) -> list[str]:
+def _protocol_methods(capability: type) -> list[str]:
     return sorted(
         name
         for name, value in vars(capability).items()
@@ -107,7 +129,7 @@ def _protocol_methods(capability) -> list[str]:
     )
 
 
-def _signature_problem(wanted, found) -> str:
+def _signature_problem(wanted: Callable[..., Any], found: Callable[..., Any]) -> str:
     """Every parameter the Protocol passes must be accepted by the same name and kind."""
     expected = list(inspect.signature(wanted).parameters.values())[1:]  # without self
     actual = inspect.signature(found).parameters

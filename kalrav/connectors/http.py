@@ -78,7 +78,12 @@ def is_public_address(address: str) -> bool:
 
 def check_url(url: httpx.URL | str, resolver: Resolver = system_resolver) -> None:
     """Refuse a URL whose scheme is not http(s) or whose host resolves to any non-public address."""
-    url = httpx.URL(url)
+    try:
+        url = httpx.URL(url)
+    except httpx.InvalidURL as error:
+        # Octal or fullwidth-digit hosts (http://0177.0.0.1) are refused by the parser: the
+        # caller hears "refused", never a crash.
+        raise BlockedAddress(f"Not a usable web address: {error}.") from None
     if url.scheme not in ("http", "https"):
         raise BlockedAddress(f"Only http and https addresses are allowed, not '{url.scheme}'.")
     host = url.host

@@ -7,6 +7,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
+from kalrav.connectors.base import Connector
+
 CONNECTORS: dict[str, str] = {
     "bluesky": "kalrav.connectors.networks.bluesky.connector.BlueskyConnector",
     "mastodon": "kalrav.connectors.networks.mastodon.connector.MastodonConnector",
@@ -16,7 +18,7 @@ CONNECTORS: dict[str, str] = {
 }
 
 _registered: dict[str, str] = dict(CONNECTORS)
-_loaded: dict[str, Any] = {}
+_loaded: dict[str, type[Connector]] = {}
 
 
 class UnknownNetwork(LookupError):
@@ -30,8 +32,9 @@ def import_dotted(path: str) -> Any:
     return getattr(import_module(module), name)
 
 
-def get(slug: str) -> Any:
-    """The connector class for a slug; UnknownNetwork when none is registered."""
+def get(slug: str) -> type[Connector]:
+    """The connector class for a slug; UnknownNetwork when none is registered. What a network is
+    and can do is read through catalogue.network(slug)."""
     if slug not in _loaded:
         try:
             path = _registered[slug]

@@ -5,12 +5,21 @@ JavaScript editors and `utf8_offset` for byte-indexed formats."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 import regex
 from django.utils.translation import gettext as _
 
-from kalrav.connectors.base import Measure, MediaItem, NetworkRules, OutgoingPost, Poll
+from kalrav.connectors.base import (
+    Measure,
+    MediaItem,
+    MediaRule,
+    MediaRules,
+    NetworkRules,
+    OutgoingPost,
+    Poll,
+    Problem,
+)
 
 _GRAPHEME = regex.compile(r"\X")
 
@@ -82,21 +91,7 @@ def measure_utf16(text: str, limit: int) -> Measure:
 
 
 # --- Problems ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One reason a network would refuse the post. `start`/`end` locate it in the text (None for
-    media and polls); `target` names the part: "text", "media[1]", "poll.options[0]"…"""
-
-    code: str
-    message: str
-    start: int | None = None
-    end: int | None = None
-    target: str = "text"
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+# `Problem` lives in base (validate() returns it across the contract); it is named here too.
 
 
 @dataclass(frozen=True)
@@ -168,7 +163,9 @@ def _character_problems(text: str) -> list[Problem]:
     ]
 
 
-def _length_problems(text, rules, media, measured: Measure, limit: int) -> list[Problem]:
+def _length_problems(
+    text: str, rules: NetworkRules, media: Sequence[MediaItem], measured: Measure, limit: int
+) -> list[Problem]:
     if not text.strip():
         if rules.text_required or not media:
             return [Problem("empty", _("Write some text first."), 0, len(text))]
@@ -228,7 +225,7 @@ def _media_problems(media: Sequence[MediaItem], rules: NetworkRules) -> list[Pro
     return problems
 
 
-def _item_problems(item: MediaItem, declared, target: str) -> list[Problem]:
+def _item_problems(item: MediaItem, declared: MediaRules, target: str) -> list[Problem]:
     rule = declared.rule_for(item.kind)
     if rule is None:
         return [
@@ -296,12 +293,12 @@ def _item_problems(item: MediaItem, declared, target: str) -> list[Problem]:
     return [Problem(code, message, target=target) for code, message in found]
 
 
-def _dimension_problems(item: MediaItem, rule) -> list[tuple[str, str]]:
+def _dimension_problems(item: MediaItem, rule: MediaRule) -> list[tuple[str, str]]:
     if not item.width or not item.height:
         return []
     width, height = item.width, item.height
     size = {"width": width, "height": height}
-    out = []
+    out: list[tuple[str, str]] = []
     if (rule.max_width and width > rule.max_width) or (
         rule.max_height and height > rule.max_height
     ):
@@ -347,7 +344,7 @@ def _poll_problems(
     declared = rules.poll
     if declared is None:
         return [Problem("poll_unsupported", _("This network has no polls."), target="poll")]
-    problems = []
+    problems: list[Problem] = []
     count = len(poll.options)
     if not declared.min_options <= count <= declared.max_options:
         problems.append(

@@ -4,6 +4,8 @@ A delivery is tried up to MAX_ATTEMPTS times: after a timeout, a connection fail
 or a 5xx, the next try waits longer (RETRY_DELAYS, with jitter, or the receiver's Retry-After when
 longer). Any other answer outside 2xx (a 4xx, a redirect) and a refused address are final: the
 receiver's owner must change something, and retrying would only repeat the refusal.
+
+`deliver` is the queued task that makes each try (`services.emit` queues it after the commit).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import httpx
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from huey.contrib.djhuey import db_task
 
 from kalrav import crypto
 from kalrav.connectors.errors import ConnectorError, Rejected
@@ -115,6 +118,14 @@ def attempt(delivery_id: int) -> Outcome | None:
     if delivery.callback:
         import_string(delivery.callback)(delivery, outcome)
     return outcome
+
+
+@db_task()
+def deliver(delivery_id: int) -> None:
+    """Try a delivery; a failure worth retrying schedules the next try with a longer wait."""
+    outcome = attempt(delivery_id)
+    if outcome is not None and outcome.retry_in is not None:
+        deliver.schedule(args=(delivery_id,), delay=outcome.retry_in)
 
 
 def _record(delivery: Delivery, outcome: Outcome) -> None:

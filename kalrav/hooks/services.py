@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import partial
 
+import httpx
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from kalrav import crypto
 from kalrav.connectors.errors import ConnectorError
 from kalrav.connectors.http import check_url, private_addresses_allowed
 from kalrav.hooks import signing
+from kalrav.hooks.delivery import deliver
 from kalrav.hooks.models import Delivery, DeliveryState, Endpoint, Event
 from kalrav.workspaces import audit
 from kalrav.workspaces.audit import Actor
@@ -39,6 +41,14 @@ def clean_url(url: str) -> str:
         raise ValidationError({"url": _("Give an address starting with https://.")})
     if len(url) > 500:
         raise ValidationError({"url": _("The address is too long (500 characters at most).")})
+    try:
+        httpx.URL(url)
+    except httpx.InvalidURL:
+        # e.g. an octal (0177.0.0.1) or fullwidth-digit host: checked even where private
+        # addresses are allowed, since delivery could never reach it.
+        raise ValidationError(
+            {"url": _("This is not a web address Kalrav can send to; check the host name.")}
+        ) from None
     if not private_addresses_allowed():
         try:
             check_url(url)
@@ -145,8 +155,6 @@ def delete_endpoint(member: Member, actor: Actor, endpoint_id: int) -> None:
 
 
 def _queue(deliveries: Sequence[Delivery]) -> None:
-    from kalrav.hooks.tasks import deliver
-
     for delivery in deliveries:
         transaction.on_commit(partial(deliver, delivery.pk))
 

@@ -8,8 +8,8 @@ from ninja import Query, Router, Schema, Status
 
 from kalrav.api.auth import caller
 from kalrav.api.schemas import ERRORS, perm
-from kalrav.inbox import services
 from kalrav.inbox.models import Conversation, ConversationState
+from kalrav.inbox.work import conversations, replies
 from kalrav.workspaces.permissions import Perm
 
 router = Router(tags=["inbox"])
@@ -151,7 +151,7 @@ def get_conversation(request: HttpRequest, ws: str, conversation_id: int):
 )
 def assign(request: HttpRequest, ws: str, conversation_id: int, payload: AssignIn):
     member, actor = _acting(request, ws, Perm.INBOX_REPLY)
-    return services.assign(
+    return conversations.assign(
         member, actor, conversation_id, assignee_id=payload.assignee_id, team_id=payload.team_id
     )
 
@@ -163,7 +163,7 @@ def assign(request: HttpRequest, ws: str, conversation_id: int, payload: AssignI
 )
 def set_state(request: HttpRequest, ws: str, conversation_id: int, payload: StateIn):
     member, actor = _acting(request, ws, Perm.INBOX_REPLY)
-    return services.set_state(member, actor, conversation_id, payload.state)
+    return conversations.set_state(member, actor, conversation_id, payload.state)
 
 
 @router.post(
@@ -173,7 +173,7 @@ def set_state(request: HttpRequest, ws: str, conversation_id: int, payload: Stat
 )
 def set_tags(request: HttpRequest, ws: str, conversation_id: int, payload: TagsIn):
     member, actor = _acting(request, ws, Perm.INBOX_REPLY)
-    return services.set_tags(member, actor, conversation_id, payload.tags)
+    return conversations.set_tags(member, actor, conversation_id, payload.tags)
 
 
 @router.post(
@@ -186,7 +186,7 @@ def reply(request: HttpRequest, ws: str, conversation_id: int, payload: ReplyIn)
     member, actor = _acting(request, ws, Perm.INBOX_REPLY)
     return Status(
         202,
-        services.reply(
+        replies.reply(
             member,
             actor,
             conversation_id,
@@ -204,5 +204,5 @@ def reply(request: HttpRequest, ws: str, conversation_id: int, payload: ReplyIn)
 )
 def note(request: HttpRequest, ws: str, conversation_id: int, payload: TextIn):
     member, actor = _acting(request, ws, Perm.INBOX_VIEW)
-    services.add_note(member, actor, conversation_id, payload.text)
+    conversations.add_note(member, actor, conversation_id, payload.text)
     return Status(201, None)

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from kalrav import streams
+
 
 class InboxConfig(AppConfig):
     name = "kalrav.inbox"
@@ -8,6 +10,4 @@ class InboxConfig(AppConfig):
     verbose_name = _("Inbox")
 
     def ready(self) -> None:
-        from kalrav import streams
-
-        streams.register("inbox", "kalrav.inbox.streams.run")
+        streams.register("inbox", "kalrav.inbox.intake.streams.run")

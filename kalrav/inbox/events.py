@@ -14,12 +14,6 @@ from kalrav.hooks.models import Endpoint, Event
 from kalrav.inbox.models import Conversation, Message
 
 
-def link(conversation: Conversation) -> str:
-    from kalrav.inbox.routing import handoff_link
-
-    return handoff_link(conversation)
-
-
 def _when(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -28,7 +22,7 @@ def conversation_data(conversation: Conversation) -> dict:
     assignee, team = conversation.assignee, conversation.team
     return {
         "id": conversation.pk,
-        "url": link(conversation),
+        "url": conversation.link(),
         "channel": {
             "id": conversation.channel_id,
             "name": conversation.channel.name,

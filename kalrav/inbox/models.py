@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kalrav.channels.models import Channel
+from kalrav.inbox.corrections.models import SentimentCorrection  # noqa: F401 - loads it with the app
+from kalrav.inbox.sla.calendar import BusinessCalendar
 from kalrav.workspaces.models import Workspace
 
 
@@ -37,9 +39,7 @@ class InboxSettings(models.Model):
         )
         return settings
 
-    def calendar(self):
-        from kalrav.inbox.sla import BusinessCalendar
-
+    def calendar(self) -> BusinessCalendar:
         return BusinessCalendar.from_settings(
             self.workspace.time_zone, self.business_hours, self.holidays
         )
@@ -57,7 +57,7 @@ class Team(models.Model):
     resolution_minutes = models.PositiveIntegerField(
         _("resolution target (minutes)"), default=24 * 60
     )
-    # The team's own calendar (kalrav.inbox.targets): empty hours and zone mean the workspace's;
+    # The team's own calendar (kalrav.inbox.sla.targets): empty hours and zone mean the workspace's;
     # its holidays add to the workspace's.
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     business_hours = models.JSONField(default=dict, blank=True)
@@ -198,6 +198,10 @@ class Conversation(models.Model):
     def __str__(self) -> str:
         return f"{self.author_handle or self.author_name}: {self.excerpt[:40]}"
 
+    def link(self) -> str:
+        """Where the conversation opens in Kalrav: for emails, hand-offs and outgoing webhooks."""
+        return f"{settings.BASE_URL}/w/{self.workspace.slug}/inbox/{self.pk}/"
+
 
 class Direction(models.TextChoices):
     IN = "in", _("Received")
@@ -246,7 +250,7 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     sentiment_corrected_at = models.DateTimeField(null=True, blank=True)
-    # Likes, hiding and deletion on the network (kalrav.inbox.moderation). `moderation_pending`
+    # Likes, hiding and deletion on the network (kalrav.inbox.work.moderation). `moderation_pending`
     # names the action sent to the network and not answered yet.
     liked_at = models.DateTimeField(null=True, blank=True)
     like_remote_id = models.CharField(max_length=255, blank=True)

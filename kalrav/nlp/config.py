@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from kalrav.conf import Env, ImproperlyConfiguredVariable
 
+from .language import SUPPORTED_LANGUAGES
+
 # The UI's languages, the other languages of the labelled data, and Urdu and Tamil (own
 # scripts, so they cost no accuracy). Marathi is left out: with it, 4.7% of the Hindi tweets
 # were answered "mr" (99.8% right without it). Add it where Marathi is spoken.
@@ -31,8 +33,6 @@ class NlpSettings:
 
 
 def load_settings(env: Env | None = None) -> NlpSettings:
-    from .language import SUPPORTED_LANGUAGES
-
     env = env or Env()
     languages = tuple(
         dict.fromkeys(

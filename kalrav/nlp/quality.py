@@ -5,7 +5,7 @@ rather than the listening firehose. The head is a logistic regression trained by
 `kalrav nlp train` on the same data and splits as the fast path; it can also read the fast
 path's probabilities and lexicon features (which inputs it reads is in its metadata, chosen by
 measurement: see MODEL_CARD.md). One head per training-set choice ships as
-`models/quality-<name>.npz/.json`, loaded once per process.
+`weights/quality-<name>.npz/.json`, loaded once per process.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 
 from .embedding import MODEL_ID, Embedder, get_embedder
 from .featurize import featurize
-from .sentiment import MODELS_DIR, ModelFileError, SentimentModel, SentimentResult, get_model
+from .sentiment import WEIGHTS_DIR, ModelFileError, SentimentModel, SentimentResult, get_model
 
 FORMAT = "kalrav-nlp-quality/1"
 # The blocks a head may read, in this order: see `head_inputs`.
@@ -91,7 +91,7 @@ class QualityModel:
         self.fast_model_name: str = metadata["fast_model"]
 
     @classmethod
-    def load(cls, name: str, directory: Path = MODELS_DIR) -> QualityModel:
+    def load(cls, name: str, directory: Path = WEIGHTS_DIR) -> QualityModel:
         stem = directory / f"quality-{name}"
         if not stem.with_suffix(".npz").exists():
             raise ModelFileError(

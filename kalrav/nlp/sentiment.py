@@ -19,7 +19,7 @@ from .hashing import HASH_VERSION, HashingSpec
 from .lexicon import Lexicon
 from .linear import LinearModel
 
-MODELS_DIR = Path(__file__).resolve().parent / "models"
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 FORMAT = "kalrav-nlp-sentiment/1"  # what this code can read; the metadata must say the same
 
 
@@ -58,10 +58,10 @@ class SentimentModel:
 
     @classmethod
     def load(cls, name: str) -> SentimentModel:
-        stem = MODELS_DIR / f"sentiment-{name}"
+        stem = WEIGHTS_DIR / f"sentiment-{name}"
         if not stem.with_suffix(".npz").exists():
             raise ModelFileError(
-                f"no sentiment model named {name!r} in {MODELS_DIR}; run `kalrav nlp train`"
+                f"no sentiment model named {name!r} in {WEIGHTS_DIR}; run `kalrav nlp train`"
             )
         return cls(LinearModel.load(stem))
 

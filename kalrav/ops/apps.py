@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+from kalrav.ops.signals import create_cache_table
 
 
 class OpsConfig(AppConfig):
@@ -7,8 +10,4 @@ class OpsConfig(AppConfig):
     verbose_name = "Operations"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
-
-        from kalrav.ops.signals import create_cache_table
-
         post_migrate.connect(create_cache_table, sender=self)

@@ -15,7 +15,9 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from kalrav.accounts.models import User
 from kalrav.ops import checks
+from kalrav.workspaces.models import Member, Workspace
 
 REGISTRY = CollectorRegistry()
 ProcessCollector(registry=REGISTRY)
@@ -37,9 +39,6 @@ class StateCollector(Collector):
         return []
 
     def collect(self):
-        from kalrav.accounts.models import User
-        from kalrav.workspaces.models import Member, Workspace
-
         db_ok, _vendor = checks.database_ok()
         yield GaugeMetricFamily(
             "kalrav_database_up", "1 when the database answers", value=int(db_ok)

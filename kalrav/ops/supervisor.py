@@ -15,7 +15,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from kalrav.conf import IPNetwork
 
 log = logging.getLogger("kalrav.serve")
 
@@ -90,13 +93,28 @@ class Supervisor:
         log.info("stopped")
 
 
-def children_for(host: str, port: int, *, worker: bool = True, listen: bool = True) -> list[Child]:
+def children_for(
+    host: str,
+    port: int,
+    *,
+    worker: bool = True,
+    listen: bool = True,
+    trusted_proxies: Sequence[IPNetwork] = (),
+) -> list[Child]:
     python = sys.executable
+    # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise, which lets anything
+    # on the machine (or a proxy that passes the header through) pick the client's address.
+    proxies = (
+        ["--forwarded-allow-ips", ",".join(str(network) for network in trusted_proxies)]
+        if trusted_proxies
+        else ["--no-proxy-headers"]
+    )
     children = [
         Child(
             "web",
             [python, "-m", "uvicorn", "kalrav.asgi:application", "--host", host, "--port", str(port),
-             "--lifespan", "off", "--timeout-graceful-shutdown", "10", "--no-server-header"],
+             "--lifespan", "off", "--timeout-graceful-shutdown", "10", "--no-server-header",
+             *proxies],
             signal.SIGTERM,
         ),
     ]  # fmt: skip

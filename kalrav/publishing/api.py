@@ -17,8 +17,11 @@ from ninja import Query, Router, Schema, Status
 
 from kalrav.api.auth import caller
 from kalrav.api.schemas import ERRORS, perm
-from kalrav.publishing import calendar_grid, library, services, variant_options
-from kalrav.publishing.calendar_views import variants_between
+from kalrav.publishing import approvals, posts, scheduling, workspace_settings
+from kalrav.publishing.calendar import grid
+from kalrav.publishing.calendar.views import variants_between
+from kalrav.publishing.composer import variant_options
+from kalrav.publishing.media import library
 from kalrav.publishing.models import ApprovalRequest, MediaAsset, Post, Variant, VariantState
 from kalrav.workspaces.permissions import Perm
 
@@ -208,10 +211,10 @@ def _variant(member, variant_id: int) -> Variant:
 )
 def list_posts(request: HttpRequest, ws: str, campaign: str = "", limit: int = 100):
     member = caller(request).member(ws, Perm.CONTENT_VIEW)
-    posts = Post.objects.filter(workspace=member.workspace)
+    found = Post.objects.filter(workspace=member.workspace)
     if campaign:
-        posts = posts.filter(campaign=campaign)
-    return posts[: max(1, min(limit, 500))]
+        found = found.filter(campaign=campaign)
+    return found[: max(1, min(limit, 500))]
 
 
 @router.post(
@@ -220,7 +223,7 @@ def list_posts(request: HttpRequest, ws: str, campaign: str = "", limit: int = 1
 def create_post(request: HttpRequest, ws: str, payload: PostIn):
     who = caller(request)
     member = who.member(ws, Perm.CONTENT_EDIT)
-    return Status(201, services.create_post(member, who.actor, **payload.dict()))
+    return Status(201, posts.create_post(member, who.actor, **payload.dict()))
 
 
 @router.get(
@@ -243,7 +246,7 @@ def update_post(request: HttpRequest, ws: str, post_id: int, payload: PostPatch)
     member = who.member(ws, Perm.CONTENT_EDIT)
     fields = payload.dict(exclude_none=True)
     channel_ids = fields.pop("channel_ids", None)
-    return services.update_post(member, who.actor, post_id, channel_ids=channel_ids, **fields)
+    return posts.update_post(member, who.actor, post_id, channel_ids=channel_ids, **fields)
 
 
 @router.delete(
@@ -252,7 +255,7 @@ def update_post(request: HttpRequest, ws: str, post_id: int, payload: PostPatch)
 def delete_post(request: HttpRequest, ws: str, post_id: int):
     who = caller(request)
     member = who.member(ws, Perm.CONTENT_EDIT)
-    services.delete_post(member, who.actor, post_id)
+    posts.delete_post(member, who.actor, post_id)
     return Status(204, None)
 
 
@@ -282,7 +285,7 @@ def edit_variant(request: HttpRequest, ws: str, variant_id: int, payload: Varian
     if extras:
         base = fields.get("options", variant.options)
         fields["options"] = variant_options.merged(base, **extras)
-    return services.edit_variant(member, who.actor, variant_id, **fields)
+    return posts.edit_variant(member, who.actor, variant_id, **fields)
 
 
 @router.get(
@@ -292,7 +295,7 @@ def edit_variant(request: HttpRequest, ws: str, variant_id: int, payload: Varian
 )
 def check_variant(request: HttpRequest, ws: str, variant_id: int):
     member = caller(request).member(ws, Perm.CONTENT_VIEW)
-    report = services.check(_variant(member, variant_id))
+    report = scheduling.check(_variant(member, variant_id))
     return {
         "network": report.network,
         "length": report.length,
@@ -325,7 +328,7 @@ def submit_variant(
         ws,
         variant_id,
         Perm.CONTENT_EDIT,
-        lambda m, a: services.submit_for_approval(
+        lambda m, a: approvals.submit_for_approval(
             m, a, variant_id, comment=payload.comment if payload else ""
         ),
     )
@@ -344,7 +347,7 @@ def approve_variant(
         ws,
         variant_id,
         Perm.CONTENT_APPROVE,
-        lambda m, a: services.approve_variant(
+        lambda m, a: approvals.approve_variant(
             m, a, variant_id, comment=payload.comment if payload else ""
         ),
     )
@@ -361,7 +364,7 @@ def request_changes(request: HttpRequest, ws: str, variant_id: int, payload: Com
         ws,
         variant_id,
         Perm.CONTENT_APPROVE,
-        lambda m, a: services.request_changes(m, a, variant_id, comment=payload.comment),
+        lambda m, a: approvals.request_changes(m, a, variant_id, comment=payload.comment),
     )
 
 
@@ -381,7 +384,7 @@ def schedule_variant(request: HttpRequest, ws: str, variant_id: int, payload: Sc
         ws,
         variant_id,
         Perm.CONTENT_EDIT,
-        lambda m, a: services.schedule_variant(m, a, variant_id, when),
+        lambda m, a: scheduling.schedule_variant(m, a, variant_id, when),
     )
 
 
@@ -396,7 +399,7 @@ def unschedule_variant(request: HttpRequest, ws: str, variant_id: int):
         ws,
         variant_id,
         Perm.CONTENT_EDIT,
-        lambda m, a: services.unschedule_variant(m, a, variant_id),
+        lambda m, a: scheduling.unschedule_variant(m, a, variant_id),
     )
 
 
@@ -411,7 +414,7 @@ def move_variant(request: HttpRequest, ws: str, variant_id: int, payload: MoveIn
         ws,
         variant_id,
         Perm.CONTENT_EDIT,
-        lambda m, a: services.move_variant(m, a, variant_id, payload.date),
+        lambda m, a: scheduling.move_variant(m, a, variant_id, payload.date),
     )
 
 
@@ -474,9 +477,9 @@ def calendar(request: HttpRequest, ws: str, filters: Query[CalendarQuery]):
     """Variants planned between two local dates (inclusive, in the workspace's time zone); this
     month when no dates are given."""
     member = caller(request).member(ws, Perm.CONTENT_VIEW)
-    zone = services.zone_of(member.workspace)
+    zone = workspace_settings.zone_of(member.workspace)
     today = timezone.now().astimezone(zone).date()
-    month = calendar_grid.span("month", today)
+    month = grid.span("month", today)
     start, end = filters.start or month.first, filters.end or month.last
     if end < start or (end - start).days > 366:
         raise ValidationError({"end": _("Ask for at most a year, with end on or after start.")})

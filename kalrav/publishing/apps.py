@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from kalrav.publishing import signals
+
 
 class PublishingConfig(AppConfig):
     name = "kalrav.publishing"
@@ -8,12 +10,9 @@ class PublishingConfig(AppConfig):
     verbose_name = _("Publishing")
 
     def ready(self) -> None:
-        # Huey's consumer discovers `tasks` modules only; these tasks live beside their services.
-        from kalrav.publishing import (
-            after_publish_tasks,  # noqa: F401
-            recurrence,
-            signals,
-        )
+        # Receivers are wired once the models are loaded (Django's documented place for it): the
+        # recurrence module reads models, so this module cannot import it when Django loads it.
+        from kalrav.publishing.queues import recurrence
 
         signals.variant_published.connect(
             recurrence.on_variant_published, dispatch_uid="kalrav.publishing.recurrence"

@@ -1,3 +1,5 @@
+"""The composer's and the post page's forms."""
+
 from __future__ import annotations
 
 import zoneinfo
@@ -5,9 +7,6 @@ from datetime import datetime
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-
-from kalrav.publishing.calendar_grid import VIEWS
-from kalrav.publishing.models import VariantState
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -72,59 +71,3 @@ class CommentForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-
-
-class CalendarFilterForm(forms.Form):
-    view = forms.ChoiceField(choices=[(v, v) for v in VIEWS], required=False)
-    date = forms.DateField(required=False)
-    channel = forms.ChoiceField(label=_("Channel"), required=False)
-    campaign = forms.ChoiceField(label=_("Campaign"), required=False)
-    tag = forms.ChoiceField(label=_("Tag"), required=False)
-    state = forms.ChoiceField(
-        label=_("State"),
-        required=False,
-        choices=[("", _("All states")), *VariantState.choices],
-    )
-
-    def __init__(self, *args, channels, campaigns, tags, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["channel"].choices = [("", _("All channels"))] + [  # type: ignore[attr-defined]
-            (str(c.pk), c.name) for c in channels
-        ]
-        self.fields["campaign"].choices = [("", _("All campaigns"))] + [  # type: ignore[attr-defined]
-            (c, c) for c in campaigns
-        ]
-        self.fields["tag"].choices = [("", _("All tags"))] + [(t, t) for t in tags]  # type: ignore[attr-defined]
-        for name in ("channel", "campaign", "tag", "state"):
-            self.fields[name].widget.attrs["data-autosubmit"] = ""
-
-
-class PublishingSettingsForm(forms.Form):
-    require_approval = forms.BooleanField(
-        label=_("Require approval before anything is scheduled"), required=False
-    )
-    reapprove_after_edit = forms.BooleanField(
-        label=_("Ask for approval again after a last-minute edit"), required=False
-    )
-
-
-class MediaUploadForm(forms.Form):
-    file = forms.FileField(label=_("Image or video"))
-    alt_text = forms.CharField(
-        label=_("Alternative text"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_(
-            "Describe the image for people who cannot see it; networks show this to screen readers."
-        ),
-    )
-
-
-class AltTextForm(forms.Form):
-    alt_text = forms.CharField(
-        label=_("Alternative text"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(label=_("CSV file"))

@@ -291,7 +291,7 @@ class Notification(models.Model):
 
 
 # Queue slots and recurring series live in their own module; imported here so Django registers them.
-from kalrav.publishing.schedule_models import Occurrence, QueueSlot, Recurrence  # noqa: E402, F401
+from kalrav.publishing.queues.models import Occurrence, QueueSlot, Recurrence  # noqa: E402, F401
 
 
 def _rendition_upload_to(instance: MediaRendition, filename: str) -> str:

@@ -2,11 +2,15 @@
 
 draft → pending_approval → approved | changes_requested → scheduled → publishing → published | failed;
 published → deleting → deleted (or back to published when the network refuses).
-Whether `scheduled` may be reached without `approved` depends on the workspace (see services).
+Whether `scheduled` may be reached without `approved` depends on the workspace (see approvals.py).
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from kalrav.publishing.models import Variant
 from kalrav.publishing.models import VariantState as S
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -47,3 +51,19 @@ BADGE = {
 
 def allowed(current: str, target: str) -> bool:
     return target in TRANSITIONS.get(current, frozenset())
+
+
+def change(variant: Variant, target: str) -> str:
+    """Move the variant (unsaved) to `target` if the table allows it, else refuse with a message
+    naming both states; the state it had."""
+    if not allowed(variant.state, target):
+        raise ValidationError(
+            _("A variant that is “%(state)s” cannot become “%(target)s”.")
+            % {
+                "state": variant.get_state_display(),
+                "target": S(target).label,
+            }
+        )
+    before = variant.state
+    variant.state = target
+    return before

@@ -1,111 +1,26 @@
-"""Huey tasks and hooks that publish variants on time.
+"""What Huey's consumer finds here: it imports each app's `tasks` module (djhuey autodiscovery),
+so this one holds the periodic schedule and imports the modules that define publishing's queued
+tasks and worker hooks, which live beside the functions they run:
 
-Each worker process runs a dispatcher thread (dispatcher.py), started by Huey's startup hook and
-stopped by its shutdown hook, which claims what is due every fraction of a second and publishes
-it in batches: a variant scheduled seconds ahead goes out within a poll interval of its time,
-and no queue task is written per variant. The sweep, every minute, is the backstop: it starts
-this process's dispatcher again should its thread have died, and publishes (as a batch, the same
-way) whatever is still due well past its time or whose worker died holding the lease.
+- delivery.publisher: `publish_variant_task` (one variant, where no dispatcher runs);
+- delivery.dispatcher: the worker's startup and shutdown hooks that run its dispatcher thread;
+- delivery.notifications: `send_emails_task` (failure emails, after the failure is committed);
+- editing.remote: `delete_from_network`, `edit_on_network` (what people ask after publishing).
 
-When Huey runs tasks inline (the test settings) or `PUBLISH_DISPATCHER` is False, there is no
-dispatcher: a variant due within the horizon is given a `publish_variant` task with an eta when
-it is scheduled, and the sweep enqueues the next minutes the same way. A task only ever *asks*
-to publish: the claim in the publisher decides, so a variant asked for twice is still published
-once.
+Nothing imports this module to reach them.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
-from django.conf import settings
-from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, on_shutdown, on_startup
+from huey.contrib.djhuey import db_periodic_task
 
-from kalrav.publishing import dispatcher, notifications, publisher
-from kalrav.publishing.models import Variant, VariantState
-
-# Without a dispatcher, variants due within this horizon are given a task with an eta when
-# scheduled; later ones get theirs from the sweep whose window (SWEEP_AHEAD to HORIZON from now)
-# they fall in. The windows of sweeps a minute apart tile the time line.
-HORIZON = timedelta(minutes=2)
-SWEEP_AHEAD = timedelta(minutes=1)
-SWEEP_LIMIT = 5000
-# With dispatchers, a variant is the sweep's only once it is this late: before that it is
-# theirs, and a sweep competing with them in a burst would only add work.
-SWEEP_GRACE = timedelta(seconds=30)
-
-
-def dispatching() -> bool:
-    """Whether worker processes run dispatchers (and so need no task per variant)."""
-    return not HUEY.immediate and bool(getattr(settings, "PUBLISH_DISPATCHER", True))
-
-
-@on_startup()
-def start_dispatcher() -> None:
-    # Called by each worker thread of the consumer; the first one starts the process's thread.
-    if dispatching():
-        dispatcher.start()
-
-
-@on_shutdown()
-def stop_dispatcher() -> None:
-    dispatcher.stop()
-
-
-@db_task(priority=10)
-def publish_variant(variant_id: int) -> str | None:
-    return publisher.publish_variant(variant_id)
-
-
-@db_task()
-def send_failure_emails(notification_ids: list[int]) -> int:
-    return notifications.send_emails(notification_ids)
-
-
-def enqueue_at(variant_id: int, when: datetime | None) -> None:
-    """Ask for the variant to be published at `when` (now, if it is past or None); with
-    dispatchers running there is nothing to ask: they see it when it is due."""
-    if dispatching():
-        return
-    if when is None or when <= timezone.now():
-        publish_variant(variant_id)
-    else:
-        publish_variant.schedule(args=(variant_id,), eta=when)
-
-
-def enqueue_if_soon(variant: Variant) -> None:
-    """Called when a variant is scheduled: one due within the horizon gets its own task now."""
-    when = variant.scheduled_at
-    if when is not None and when <= timezone.now() + HORIZON:
-        enqueue_at(variant.pk, when)
-
-
-def sweep(now: datetime | None = None) -> int:
-    """Publish what is overdue or whose lease expired; without dispatchers, also enqueue what is
-    due within the horizon. How many variants it took or enqueued."""
-    now = now or timezone.now()
-    if dispatching():
-        dispatcher.start()  # a no-op while this process's dispatcher thread is alive
-        late = dispatcher.Dispatcher(worker=f"{publisher.worker_name()}:sweep")
-        return late.drain(due_by=now - SWEEP_GRACE, limit=SWEEP_LIMIT)
-    count = dispatcher.Dispatcher(inline=HUEY.immediate).drain(due_by=now, limit=SWEEP_LIMIT)
-    upcoming = (
-        Variant.objects.filter(
-            state=VariantState.SCHEDULED,
-            scheduled_at__gt=now + SWEEP_AHEAD,
-            scheduled_at__lte=now + HORIZON,
-        )
-        .order_by("scheduled_at")
-        .values_list("pk", "scheduled_at")[:SWEEP_LIMIT]
-    )
-    for pk, scheduled_at in upcoming:
-        enqueue_at(pk, scheduled_at)
-        count += 1
-    return count
+# Imported for the tasks and hooks they register with Huey when imported.
+from kalrav.publishing.delivery import dispatcher, notifications, publisher, sweep  # noqa: F401
+from kalrav.publishing.editing import remote  # noqa: F401
 
 
 @db_periodic_task(crontab(minute="*"))
 def sweep_due_variants() -> int:
-    return sweep()
+    """The backstop: what is overdue or lost with a worker (see delivery/sweep.py)."""
+    return sweep.sweep()

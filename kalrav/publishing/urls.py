@@ -1,6 +1,10 @@
 from django.urls import path
 
-from kalrav.publishing import after_publish_views, calendar_views, media_views, queue_views, views
+from kalrav.publishing import views
+from kalrav.publishing.calendar import views as calendar_views
+from kalrav.publishing.editing import views as editing_views
+from kalrav.publishing.media import views as media_views
+from kalrav.publishing.queues import views as queue_views
 
 app_name = "publishing"
 
@@ -38,12 +42,12 @@ urlpatterns = [
     ),
     path(
         W + "variants/<int:variant_id>/delete-published/",
-        after_publish_views.delete_published,
+        editing_views.delete_published,
         name="variant-delete-published",
     ),
     path(
         W + "variants/<int:variant_id>/edit-published/",
-        after_publish_views.edit_published,
+        editing_views.edit_published,
         name="variant-edit-published",
     ),
     path(W + "calendar/queues/", queue_views.queues_page, name="queues"),

@@ -16,15 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kalrav.channels.models import Channel
-from kalrav.publishing import (
-    after_publish,
-    checks,
-    composer_extras,
-    notifications,
-    preview,
-    services,
-    variant_options,
-)
+from kalrav.publishing import approvals, posts, scheduling, workspace_settings
+from kalrav.publishing.composer import preview, sections, variant_check, variant_options
+from kalrav.publishing.delivery import notifications
+from kalrav.publishing.editing import services as editing
 from kalrav.publishing.forms import CommentForm, PostForm, ScheduleForm
 from kalrav.publishing.models import MediaAsset, Post, Variant, VariantState
 from kalrav.workspaces.access import workspace_view
@@ -64,7 +59,7 @@ def _composer_context(
             "channel": c,
             "text": texts.get(c.pk, "") or master,
             "edited": bool(texts.get(c.pk)) and texts.get(c.pk, "").strip() != master.strip(),
-            **composer_extras.row(c, (extras or {}).get(c.pk)),
+            **sections.row(c, (extras or {}).get(c.pk)),
         }
         for c in channels
     ]
@@ -100,8 +95,8 @@ def _variant_texts(request: HttpRequest) -> dict[int, str]:
 
 def _save(request: HttpRequest, member: Member, form: PostForm, post_id: int | None):
     texts = _variant_texts(request)
-    extras = composer_extras.posted(request.POST)
-    return services.compose_post(
+    extras = sections.posted(request.POST)
+    return posts.compose_post(
         member,
         _actor(request),
         post_id,
@@ -132,7 +127,7 @@ def compose(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         texts = _variant_texts(request)
     context = _composer_context(
-        member, form, None, texts, composer_extras.posted(request.POST) if request.POST else None
+        member, form, None, texts, sections.posted(request.POST) if request.POST else None
     )
     return render(request, "publishing/compose.html", context, status=400 if form.errors else 200)
 
@@ -141,12 +136,12 @@ def _variants(post: Post) -> list[Variant]:
     variants = list(
         post.variants.select_related("channel", "approved_by").prefetch_related("approvals")
     )
-    brand = services.brand_of(post.workspace_id)
+    brand = workspace_settings.brand_of(post.workspace_id)
     for variant in variants:
-        variant.report = checks.check_variant(  # type: ignore[attr-defined]
+        variant.report = variant_check.check_variant(  # type: ignore[attr-defined]
             variant.text, variant.channel.network, variant.ordered_media(), brand, variant.options
         )
-        variant.after = after_publish.actions_for(variant)  # type: ignore[attr-defined]
+        variant.after = editing.actions_for(variant)  # type: ignore[attr-defined]
         variant.latest_approval = next(iter(variant.approvals.all()), None)  # type: ignore[attr-defined]
     return variants
 
@@ -184,14 +179,14 @@ def post_page(request: HttpRequest, post_id: int) -> HttpResponse:
                 return redirect("publishing:post", ws=member.workspace.slug, post_id=post.pk)
     # Opening the post is how its failure notifications are seen.
     notifications.mark_read(request.user.pk, post.pk)
-    zone = services.zone_of(member.workspace)
+    zone = workspace_settings.zone_of(member.workspace)
     context = {
         **_composer_context(
             member,
             form,
             post,
             texts,
-            composer_extras.posted(request.POST)
+            sections.posted(request.POST)
             if request.method == "POST"
             else {v.channel_id: v.options for v in variants},
         ),
@@ -199,7 +194,9 @@ def post_page(request: HttpRequest, post_id: int) -> HttpResponse:
         "zone": zone,
         "schedule_form": ScheduleForm(zone=zone),
         "comment_form": CommentForm(),
-        "require_approval": services.publishing_settings(member.workspace).require_approval,
+        "require_approval": workspace_settings.publishing_settings(
+            member.workspace
+        ).require_approval,
         "locked": {v.channel_id for v in variants if not v.editable},
         "now_utc": timezone.now(),
     }
@@ -220,9 +217,9 @@ def check(request: HttpRequest, channel_id: int) -> HttpResponse:
         a.pk: a for a in MediaAsset.objects.filter(workspace=member.workspace, pk__in=media_ids)
     }
     media = [assets[i] for i in media_ids if i in assets]
-    options = composer_extras.for_check(request.POST, channel)
-    report = checks.check_variant(
-        text, channel.network, media, services.brand_of(member.workspace.pk), options
+    options = sections.for_check(request.POST, channel)
+    report = variant_check.check_variant(
+        text, channel.network, media, workspace_settings.brand_of(member.workspace.pk), options
     )
     return render(
         request,
@@ -274,7 +271,7 @@ def variant_submit(request: HttpRequest, variant_id: int) -> HttpResponse:
     return variant_action(
         request,
         variant_id,
-        lambda v: services.submit_for_approval(
+        lambda v: approvals.submit_for_approval(
             _member(request), _actor(request), v.pk, comment=comment
         ),
         _("Sent for approval."),
@@ -288,7 +285,7 @@ def variant_approve(request: HttpRequest, variant_id: int) -> HttpResponse:
     return variant_action(
         request,
         variant_id,
-        lambda v: services.approve_variant(
+        lambda v: approvals.approve_variant(
             _member(request), _actor(request), v.pk, comment=comment
         ),
         lambda approved: _approved_message(request, approved),
@@ -305,7 +302,7 @@ def _approved_message(request: HttpRequest, variant: Variant) -> str:
 
 def local_time(when: datetime, member: Member) -> str:
     """A time as messages show it, in the workspace's zone ("Mon 15 Jun, 09:30")."""
-    return date_format(when.astimezone(services.zone_of(member.workspace)), "D j M, H:i")
+    return date_format(when.astimezone(workspace_settings.zone_of(member.workspace)), "D j M, H:i")
 
 
 @require_POST
@@ -315,7 +312,7 @@ def variant_changes(request: HttpRequest, variant_id: int) -> HttpResponse:
     return variant_action(
         request,
         variant_id,
-        lambda v: services.request_changes(
+        lambda v: approvals.request_changes(
             _member(request), _actor(request), v.pk, comment=comment
         ),
         _("Changes requested; the writer sees your comment."),
@@ -326,12 +323,12 @@ def variant_changes(request: HttpRequest, variant_id: int) -> HttpResponse:
 @workspace_view(Perm.CONTENT_EDIT)
 def variant_schedule(request: HttpRequest, variant_id: int) -> HttpResponse:
     member = _member(request)
-    form = ScheduleForm(request.POST, zone=services.zone_of(member.workspace))
+    form = ScheduleForm(request.POST, zone=workspace_settings.zone_of(member.workspace))
 
     def schedule(variant: Variant) -> None:
         if not form.is_valid():
             raise ValidationError(_("Choose a date and a time."))
-        services.schedule_variant(
+        scheduling.schedule_variant(
             member, _actor(request), variant.pk, form.cleaned_data["scheduled_at"]
         )
 
@@ -344,7 +341,7 @@ def variant_unschedule(request: HttpRequest, variant_id: int) -> HttpResponse:
     return variant_action(
         request,
         variant_id,
-        lambda v: services.unschedule_variant(_member(request), _actor(request), v.pk),
+        lambda v: scheduling.unschedule_variant(_member(request), _actor(request), v.pk),
         _("Taken off the schedule; it stays on the calendar as a plan."),
     )
 
@@ -354,12 +351,12 @@ def variant_unschedule(request: HttpRequest, variant_id: int) -> HttpResponse:
 def post_schedule(request: HttpRequest, post_id: int) -> HttpResponse:
     member = _member(request)
     post = get_object_or_404(Post, pk=post_id, workspace=member.workspace)
-    form = ScheduleForm(request.POST, zone=services.zone_of(member.workspace))
+    form = ScheduleForm(request.POST, zone=workspace_settings.zone_of(member.workspace))
     if not form.is_valid():
         messages.error(request, _("Choose a date and a time."))
     else:
         try:
-            services.schedule_post(
+            scheduling.schedule_post(
                 member, _actor(request), post.pk, form.cleaned_data["scheduled_at"]
             )
         except ValidationError as error:
@@ -375,7 +372,7 @@ def post_submit(request: HttpRequest, post_id: int) -> HttpResponse:
     member = _member(request)
     post = get_object_or_404(Post, pk=post_id, workspace=member.workspace)
     try:
-        sent = services.submit_post(
+        sent = approvals.submit_post(
             member, _actor(request), post.pk, comment=request.POST.get("comment", "")
         )
     except ValidationError as error:
@@ -394,7 +391,7 @@ def post_delete(request: HttpRequest, post_id: int) -> HttpResponse:
     member = _member(request)
     post = get_object_or_404(Post, pk=post_id, workspace=member.workspace)
     try:
-        services.delete_post(member, _actor(request), post.pk)
+        posts.delete_post(member, _actor(request), post.pk)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("publishing:post", ws=member.workspace.slug, post_id=post.pk)
@@ -408,6 +405,6 @@ def variant_publish_now(request: HttpRequest, variant_id: int) -> HttpResponse:
     return variant_action(
         request,
         variant_id,
-        lambda v: services.publish_now(_member(request), _actor(request), v.pk),
+        lambda v: scheduling.publish_now(_member(request), _actor(request), v.pk),
         _("Publishing now; this page shows the result in a moment."),
     )

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import sys
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from kalrav import disk_full
+from kalrav.channels.models import Channel
 from kalrav.workspaces.access import SESSION_KEY, membership, workspace_view
 from kalrav.workspaces.models import Member
 from kalrav.workspaces.permissions import Perm, can
@@ -45,8 +49,6 @@ def section(request: HttpRequest, section: str) -> HttpResponse:
         raise Http404
     if not can(member.role, found.perm):
         raise PermissionDenied
-    from kalrav.channels.models import Channel
-
     has_channels = Channel.objects.filter(workspace=member.workspace).exists()
     return render(
         request,
@@ -64,4 +66,7 @@ def error_404(request: HttpRequest, exception=None) -> HttpResponse:
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
+    # A full disk met outside a view (a session being saved) still gets its own message.
+    if disk_full.is_disk_full(sys.exc_info()[1]):
+        return disk_full.html_response(request)
     return render(request, "500.html", status=500)

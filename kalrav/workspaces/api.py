@@ -243,8 +243,8 @@ def list_invitations(request: HttpRequest, ws: str):
 def invite(request: HttpRequest, ws: str, payload: InvitationIn):
     who = caller(request)
     member = who.member(ws, Perm.MEMBERS_MANAGE)
-    invitation, token = services.invite(member, who.actor, email=payload.email, role=payload.role)
-    send_invitation_email(invitation.pk, token)
+    invitation, _token = services.invite(member, who.actor, email=payload.email, role=payload.role)
+    send_invitation_email(invitation.pk)
     return Status(201, invitation)
 
 

@@ -24,6 +24,7 @@ ACTION_LABELS = {
     "brand.update": _("changed the brand profile"),
     "token.create": _("created an API token"),
     "token.revoke": _("revoked an API token"),
+    "token.renew": _("renewed an API token"),
     "channel.connect": _("connected a channel"),
     "channel.reconnect": _("reconnected a channel"),
     "channel.pause": _("paused a channel"),

@@ -3,7 +3,7 @@ from __future__ import annotations
 import zoneinfo
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -61,12 +61,20 @@ class Member(models.Model):
     def can(self, perm: Perm) -> bool:
         return can(self.role, perm)
 
+    def require(self, perm: Perm) -> None:
+        """Refuse (PermissionDenied) what this member's role does not allow."""
+        if not self.can(perm):
+            raise PermissionDenied(_("Your role does not allow this."))
+
 
 class Invitation(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField(_("email"))
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     token_hash = models.CharField(max_length=64, unique=True)
+    # The link's token, encrypted, only until the email is sent: the queue then carries the
+    # invitation's id, never a secret (its storage is a file, or Redis).
+    sealed_token = models.TextField(blank=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

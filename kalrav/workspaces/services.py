@@ -18,11 +18,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from kalrav import crypto
 from kalrav.accounts.models import User
+from kalrav.api.models import ApiToken
 from kalrav.workspaces import audit
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import BrandProfile, Invitation, Member, Workspace
-from kalrav.workspaces.permissions import Perm, Role, can, roles_grantable_by
+from kalrav.workspaces.permissions import Perm, Role, can, permissions_of, roles_grantable_by
 
 WORKSPACE_FIELDS = ("name", "time_zone", "language", "logo")
 BRAND_LIST_LIMIT = 200
@@ -181,6 +183,7 @@ def invite(member: Member, actor: Actor, *, email: str, role: str) -> tuple[Invi
         email=email,
         role=role,
         token_hash=_hash_token(token),
+        sealed_token=crypto.encrypt(token),
         invited_by=actor.user,
         expires_at=now + timedelta(days=settings.INVITATION_DAYS),
     )
@@ -194,6 +197,24 @@ def invite(member: Member, actor: Actor, *, email: str, role: str) -> tuple[Invi
         {"email": [None, email], "role": [None, role]},
     )
     return invitation, token
+
+
+def invitation_link(invitation_id: int) -> tuple[Invitation, str] | None:
+    """The invitation and its link's token, for the email that carries it; None when the
+    invitation is gone, no longer pending, or its email was already sent."""
+    invitation = (
+        Invitation.objects.select_related("workspace", "invited_by")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if invitation is None or not invitation.is_pending or not invitation.sealed_token:
+        return None
+    return invitation, crypto.decrypt(invitation.sealed_token)
+
+
+def forget_invitation_link(invitation_id: int) -> None:
+    """Once the email is out, nothing but the email holds the link."""
+    Invitation.objects.filter(pk=invitation_id).update(sealed_token="")
 
 
 class InvitationInvalid(Exception):
@@ -300,6 +321,12 @@ def remove_member(member: Member, actor: Actor, target_id: int) -> None:
         .get(pk=target_id, workspace_id=member.workspace_id)
     )
     leaving_self = target.pk == member.pk
+    if leaving_self and not permissions_of(target.role) <= permissions_of(member.role):
+        # `member` carries the role of the token it acts through: a narrower token would
+        # give up more than it holds (the membership, and every other token with it).
+        raise PermissionDenied(
+            _("Only a token with your whole role, or you signed in, can leave the workspace.")
+        )
     if not leaving_self:
         _require(member, Perm.MEMBERS_MANAGE)
         if target.role not in roles_grantable_by(member.role):
@@ -313,8 +340,7 @@ def remove_member(member: Member, actor: Actor, target_id: int) -> None:
         target,
         {"email": [target.user.email, None], "role": [target.role, None]},
     )
-    from kalrav.api.models import ApiToken  # tokens die with the membership
-
+    # Tokens die with the membership.
     ApiToken.objects.filter(
         workspace_id=member.workspace_id, user_id=target.user_id, revoked_at=None
     ).update(revoked_at=timezone.now())

@@ -100,11 +100,11 @@ def members(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied
         if form.is_valid():
             try:
-                invitation, token = services.invite(member, _actor(request), **form.cleaned_data)
+                invitation, _token = services.invite(member, _actor(request), **form.cleaned_data)
             except ValidationError as error:
                 _apply_errors(form, error)
             else:
-                send_invitation_email(invitation.pk, token)
+                send_invitation_email(invitation.pk)
                 messages.success(
                     request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
                 )

@@ -13,14 +13,15 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
-from kalrav.inbox import services
-from kalrav.inbox.ingest import ingest
+from kalrav.inbox.intake.ingest import ingest
 from kalrav.inbox.models import Conversation, ConversationState, Delivery
+from kalrav.inbox.teams import services as teams
 from kalrav.inbox.tests.fakes import item
 from kalrav.inbox.tests.teamwork import (  # noqa: F401 - fixtures
     brand_fixture,
     fake_network_fixture,
 )
+from kalrav.inbox.work import replies
 from kalrav.workspaces.audit import Actor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -55,10 +56,10 @@ def test_a_new_comment_appears_live_and_is_answered_and_resolved(
     page, live_server, workspace, members, brand, fake_network
 ):
     owner, agent = members["owner"], members["agent"]
-    services.save_reply_template(
+    replies.save_reply_template(
         owner, Actor(user=owner.user), title="Replacement on its way", text=SAVED
     )
-    team = services.create_team(
+    team = teams.create_team(
         owner,
         Actor(user=owner.user),
         name="Support",
@@ -74,7 +75,7 @@ def test_a_new_comment_appears_live_and_is_answered_and_resolved(
     # Survives only as long as the document does: a reload would wipe it.
     page.evaluate("window.__sameDocument = true")
 
-    # What the stream does for each item it receives (kalrav.inbox.streams), from another thread.
+    # What the stream does for each item it receives (kalrav.inbox.intake.streams), from another thread.
     comment = item("c-1", COMMENT, root="post-1", parent="post-1", author="priya")
     started = time.monotonic()
     assert len(ingest(brand, [comment], via="stream")) == 1

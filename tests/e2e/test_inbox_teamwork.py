@@ -11,13 +11,13 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
-from kalrav.inbox import problems
 from kalrav.inbox.models import Conversation, ConversationState
 from kalrav.inbox.tests.teamwork import (  # noqa: F401 - fixtures
     brand_fixture,
     conversation,
     fake_network_fixture,
 )
+from kalrav.inbox.work import problems
 from tests.e2e.conftest import close_and_settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from conftest import PASSWORD
 from kalrav.channels.models import Channel, ChannelState
 from kalrav.connectors import registry
-from kalrav.publishing import tasks
+from kalrav.publishing.delivery import sweep
 from kalrav.publishing.models import WorkspacePublishingSettings
 from tests.peers.fake_network_server import FakeNetwork, LoopbackConnector
 
@@ -209,7 +209,7 @@ def test_compose_approve_schedule_drag_and_watch_it_publish(
 
     # The clock reaches 18 June 2099, 09:35 in Kolkata: the sweep publishes both, once each.
     with time_machine.travel(datetime(2099, 6, 18, 4, 5, tzinfo=UTC), tick=False):
-        assert tasks.sweep() == 2
+        assert sweep.sweep() == 2
     assert len(loopback_network.posts) == 2
     assert set(loopback_network.requests.values()) == {1}
 

@@ -16,6 +16,7 @@ import random
 import threading
 import time
 from collections import Counter
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -24,6 +25,7 @@ import httpx
 from kalrav.connectors import registry
 from kalrav.connectors.base import (
     ConnectorContext,
+    IdempotentPublisher,
     OutgoingPost,
     PublishedRef,
     Publisher,
@@ -135,9 +137,8 @@ class LoopbackConnector:
     slug = "loopnet"
     label = "Loopback test network"
     rules = registry.get("mastodon").rules
-    capabilities: tuple[type, ...] = (Publisher,)
+    capabilities: tuple[type, ...] = (Publisher, IdempotentPublisher)
     settings_fields = (SettingsField("server_url", "Server", kind="url"),)
-    idempotent_publish = True
 
     _clients: dict[str, httpx.Client] = {}
 
@@ -151,6 +152,9 @@ class LoopbackConnector:
 
     def validate(self, post: OutgoingPost) -> list:
         return []
+
+    def idempotency_key_window(self) -> timedelta | None:
+        return None  # the FakeNetwork keeps every key it has seen
 
     def publish(self, post: OutgoingPost, *, idempotency_key: str) -> PublishedRef:
         try:

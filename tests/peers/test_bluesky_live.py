@@ -28,8 +28,8 @@ from kalrav.connectors.base import (
     PublishedRef,
 )
 from kalrav.connectors.errors import AuthExpired, Rejected
+from kalrav.connectors.networks.bluesky.client import Transport
 from kalrav.connectors.networks.bluesky.connector import BlueskyConnector
-from kalrav.connectors.networks.bluesky.session import Transport
 from kalrav.connectors.networks.bluesky.tid import tid_for_key
 
 pytestmark = pytest.mark.slow

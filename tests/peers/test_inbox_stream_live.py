@@ -12,10 +12,11 @@ import pytest
 from kalrav.channels import credentials as sealed
 from kalrav.channels.models import Channel, ChannelState
 from kalrav.connectors.base import ConnectorContext, OutgoingPost
+from kalrav.connectors.networks.bluesky.client import Transport
 from kalrav.connectors.networks.bluesky.connector import BlueskyConnector
-from kalrav.connectors.networks.bluesky.session import Transport
-from kalrav.inbox import services, streams
+from kalrav.inbox.intake import streams
 from kalrav.inbox.models import Conversation, Delivery, Message
+from kalrav.inbox.work import replies
 from kalrav.workspaces.audit import Actor
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -82,7 +83,7 @@ def test_reply_arrives_by_stream_and_answer_goes_out(
     assert latency < 10, f"took {latency:.1f} s"
     conversation = Conversation.objects.get(pk=message.conversation_id)
     with django_capture_on_commit_callbacks(execute=True):
-        answer = services.reply(
+        answer = replies.reply(
             members["agent"],
             Actor(user=members["agent"].user),
             conversation.pk,

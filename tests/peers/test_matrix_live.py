@@ -33,7 +33,7 @@ from kalrav.connectors.base import (
     PublishedRef,
 )
 from kalrav.connectors.errors import AuthExpired, Rejected
-from kalrav.connectors.networks.matrix.api import new_http
+from kalrav.connectors.networks.matrix.client import new_http
 from kalrav.connectors.networks.matrix.connector import MatrixConnector
 from kalrav.connectors.networks.matrix.rules import (
     MAX_CONTENT_BYTES,

@@ -159,7 +159,8 @@ def test_session_api_needs_csrf_for_writes(members, workspace):
     assert BrandProfile.objects.get(workspace=workspace).mission == ""
 
 
-def test_openapi_schema_and_docs_page(client, db):
+def test_openapi_schema_and_docs_page(client, members):
+    client.force_login(members["client"].user)
     schema = client.get("/api/v1/openapi.json").json()
     assert schema["info"]["title"] == "Kalrav API"
     assert "/api/v1/workspaces/{ws}/brand" in schema["paths"]

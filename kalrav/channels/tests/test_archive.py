@@ -7,7 +7,7 @@ from django.utils import timezone
 from kalrav.channels import credentials as sealed
 from kalrav.channels import services
 from kalrav.channels.models import Channel, ChannelState
-from kalrav.inbox.models import Conversation
+from kalrav.inbox.models import Conversation, Message
 from kalrav.publishing.models import Post, Variant, VariantState
 from kalrav.workspaces.audit import Actor
 
@@ -60,3 +60,49 @@ def test_a_channel_without_history_is_deleted(workspace, members):
     owner = members["owner"]
     services.remove_channel(owner, Actor(user=owner.user), channel.pk)
     assert not Channel.everything.filter(pk=channel.pk).exists()
+
+
+def test_history_pages_still_show_a_removed_channel(workspace, members, member_client):
+    """The response-time report (page, CSV, API), the conversation and the calendar and post
+    pages keep working, and keep naming the channel, after it is removed."""
+    channel = _channel(workspace)
+    channel.name = "Old Brand Account"
+    channel.save()
+    received = timezone.now() - timezone.timedelta(days=1)
+    conversation = Conversation.objects.create(
+        workspace=workspace, channel=channel, kind="comment", received_at=received
+    )
+    Message.objects.create(
+        conversation=conversation,
+        channel=channel,
+        kind="comment",
+        text="Where is my tea?",
+        created_at=received,
+    )
+    post = Post.objects.create(workspace=workspace, text="Hello")
+    Variant.objects.create(
+        post=post,
+        channel=channel,
+        text="Hello",
+        state=VariantState.PUBLISHED,
+        scheduled_at=received,
+        published_at=received,
+        remote_id="at://x",
+    )
+    owner = members["owner"]
+    services.remove_channel(owner, Actor(user=owner.user), channel.pk)
+    client = member_client("owner")
+    slug = workspace.slug
+    day = received.date().isoformat()
+
+    for path, name in [
+        (f"/w/{slug}/inbox/report/", "Bluesky"),
+        (f"/w/{slug}/inbox/report.csv", "Bluesky"),
+        (f"/api/v1/workspaces/{slug}/sla-report", "bluesky"),
+        (f"/w/{slug}/inbox/{conversation.pk}/", "Old Brand Account"),
+        (f"/w/{slug}/calendar/?view=list&date={day}", "Old Brand Account"),
+        (f"/w/{slug}/posts/{post.pk}/", "Old Brand Account"),
+    ]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert name in response.content.decode(), path

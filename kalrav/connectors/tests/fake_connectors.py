@@ -61,3 +61,12 @@ class InheritsStub(Declared, Publisher):
 
 class NoDeclarations:
     slug = "bare"
+
+
+class UndeclaredReconciler(GoodPublisher):
+    """Has a `reconcile` it does not declare: isinstance would call it a Reconciler."""
+
+    slug = "sly"
+
+    def reconcile(self, post, *, idempotency_key, not_before):
+        return None

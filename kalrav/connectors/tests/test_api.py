@@ -88,7 +88,7 @@ def test_malformed_body_is_a_422(signed_in):
 
 
 def test_operation_declares_its_permission():
-    from kalrav.api.main import api
+    from kalrav.api_root import api
 
     operation = api.get_openapi_schema(path_prefix="/api/v1")["paths"][URL]["post"]
     assert operation["x-kalrav-permission"] == "authenticated"

@@ -65,6 +65,7 @@ def test_check_accepts_a_complete_connector(fakes):
         ("NoDeclarations", "bare", "connectors.E002"),
         ("DoesNotExist", "ghost", "connectors.E001"),
         ("GoodPublisher", "renamed", "connectors.E003"),
+        ("UndeclaredReconciler", "sly", "connectors.E007"),
     ],
 )
 def test_check_reports_broken_connectors(fakes, name, slug, error_id):

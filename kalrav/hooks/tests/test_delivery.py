@@ -95,7 +95,15 @@ def test_a_redirect_is_not_followed_and_counts_as_failure(endpoint_with_secret, 
 
 
 @pytest.mark.parametrize(
-    "url", ["http://127.0.0.1:8000/hook", "http://10.1.2.3/hook", "http://[::1]/x", "ftp://x/"]
+    "url",
+    [
+        "http://127.0.0.1:8000/hook",
+        "http://10.1.2.3/hook",
+        "http://[::1]/x",
+        "ftp://x/",
+        "http://0177.0.0.1/hook",  # octal loopback
+        "http://\uff11\uff12\uff17.\uff10.\uff10.\uff11/hook",  # fullwidth digits
+    ],
 )
 def test_private_addresses_are_refused_when_saving(members, url):
     owner = members["owner"]
@@ -122,6 +130,27 @@ def test_private_addresses_are_allowed_when_the_install_says_so(members):
         owner, Actor(user=owner.user), url="http://127.0.0.1:9/hook", events=[]
     )
     assert endpoint.url == "http://127.0.0.1:9/hook"
+
+
+@override_settings(ALLOW_PRIVATE_ADDRESSES=True)
+@pytest.mark.parametrize("url", ["http://0177.0.0.1/hook", "http://\uff11\uff12\uff17.0.0.1/"])
+def test_an_unparseable_host_is_refused_even_where_private_addresses_are_allowed(members, url):
+    owner = members["owner"]
+    with pytest.raises(ValidationError) as refused:
+        services.create_endpoint(owner, Actor(user=owner.user), url=url, events=[])
+    assert "url" in refused.value.message_dict
+
+
+def test_the_api_answers_400_for_an_octal_host(members, client):
+    owner = members["owner"]
+    client.force_login(owner.user)
+    response = client.post(
+        f"/api/v1/workspaces/{owner.workspace.slug}/webhooks",
+        {"url": "http://0177.0.0.1/hook", "events": []},
+        content_type="application/json",
+    )
+    assert response.status_code == 400, response.content
+    assert "host name" in response.content.decode()
 
 
 def test_unknown_events_are_refused(members):

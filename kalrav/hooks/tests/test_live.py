@@ -13,7 +13,7 @@ from kalrav.channels.models import Channel, ChannelState
 from kalrav.connectors import registry
 from kalrav.hooks import services, signing
 from kalrav.hooks.models import Delivery, DeliveryState
-from kalrav.inbox.ingest import ingest
+from kalrav.inbox.intake.ingest import ingest
 from kalrav.inbox.models import Conversation, Handoff, RoutingRule, Team
 from kalrav.inbox.tests.fakes import FakeInboxConnector, item
 from kalrav.workspaces.audit import Actor

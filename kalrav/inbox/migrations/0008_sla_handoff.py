@@ -13,7 +13,7 @@ def _mark_overdue_and_measure(apps, schema_editor):
     own before this migration, so the workspace's calendar is the right one."""
     from django.utils import timezone
 
-    from kalrav.inbox.sla import BusinessCalendar, open_minutes_between
+    from kalrav.inbox.sla.calendar import BusinessCalendar, open_minutes_between
 
     Conversation = apps.get_model("inbox", "Conversation")
     InboxSettings = apps.get_model("inbox", "InboxSettings")

@@ -6,14 +6,24 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import ngettext
+from django.utils.translation import get_language_info, ngettext
 
-from kalrav.inbox import mentions, presence, problems, saved_views
 from kalrav.inbox.models import Conversation, ConversationState, Note, Priority
+from kalrav.inbox.work import mentions, presence, problems, saved_views
 from kalrav.workspaces.models import Member
 from kalrav.workspaces.permissions import Perm
 
 register = template.Library()
+
+
+@register.filter
+def language_label(code: str) -> str:
+    """A conversation's language by name in the reader's language; a code Django does not know
+    (the detector knows more languages) shows as itself."""
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code.upper()
 
 
 @register.simple_tag(takes_context=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django import template
 
-from kalrav.inbox import moderation
 from kalrav.inbox.models import Message
+from kalrav.inbox.work import moderation
 
 register = template.Library()
 

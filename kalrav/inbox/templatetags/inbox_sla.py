@@ -5,8 +5,9 @@ from __future__ import annotations
 from django import template
 from django.db.models import Q
 
-from kalrav.inbox import targets
 from kalrav.inbox.models import Conversation, InboxSettings, Team
+from kalrav.inbox.sla import targets
+from kalrav.inbox.sla.report import duration_text
 
 register = template.Library()
 
@@ -40,8 +41,6 @@ def percent(share: float | None) -> str:
 @register.filter
 def times(figures, metric: str) -> str:
     """'median / p90' of one metric of a report row, as readable durations."""
-    from kalrav.inbox.sla_report import duration_text
-
     median, p90 = figures.time(metric, "median"), figures.time(metric, "p90")
     if median is None:
         return "—"
@@ -50,6 +49,4 @@ def times(figures, metric: str) -> str:
 
 @register.filter
 def minutes_text(minutes: int | None) -> str:
-    from kalrav.inbox.sla_report import duration_text
-
     return duration_text(minutes)

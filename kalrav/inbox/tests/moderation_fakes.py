@@ -8,7 +8,7 @@ from kalrav.channels.models import Channel, ChannelState
 from kalrav.connectors import registry
 from kalrav.connectors.base import ItemKind, ItemRef, Moderation, Moderator, ReplyHider
 from kalrav.connectors.errors import ConnectorError
-from kalrav.inbox.ingest import ingest
+from kalrav.inbox.intake.ingest import ingest
 from kalrav.inbox.models import Conversation, Message
 from kalrav.inbox.tests.fakes import item
 

@@ -10,7 +10,7 @@ from conftest import make_user
 from kalrav.channels.models import Channel, ChannelState
 from kalrav.connectors import registry
 from kalrav.connectors.base import ItemKind
-from kalrav.inbox.ingest import ingest
+from kalrav.inbox.intake.ingest import ingest
 from kalrav.inbox.models import Conversation
 from kalrav.inbox.tests.fakes import FakeInboxConnector, item
 from kalrav.workspaces.models import Member

@@ -14,11 +14,12 @@ from kalrav.channels.models import Channel, ChannelState
 from kalrav.connectors import registry
 from kalrav.hooks import services as hooks
 from kalrav.hooks.models import Delivery
-from kalrav.inbox import breaches
-from kalrav.inbox.ingest import ingest
+from kalrav.inbox.intake.ingest import ingest
 from kalrav.inbox.models import Conversation, InboxSettings, Team
+from kalrav.inbox.sla import breaches
 from kalrav.inbox.tasks import check_breaches
 from kalrav.inbox.tests.fakes import FakeInboxConnector, item
+from kalrav.inbox.work import conversations
 from kalrav.workspaces.audit import Actor
 
 ARRIVAL = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
@@ -83,10 +84,9 @@ def test_two_workers_racing_record_one_breach(late):
 
 
 def test_answered_resolved_and_spam_conversations_never_breach(late, members):
-    from kalrav.inbox import services
 
     owner = members["owner"]
-    services.set_state(owner, Actor(user=owner.user), late.pk, "spam")
+    conversations.set_state(owner, Actor(user=owner.user), late.pk, "spam")
     assert breaches.check(now=ARRIVAL + timedelta(days=3)) == 0
 
 

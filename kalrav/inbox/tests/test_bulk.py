@@ -9,13 +9,13 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from kalrav.channels.models import Channel, ChannelState
-from kalrav.inbox import bulk
 from kalrav.inbox.models import Conversation, ConversationState, Priority
 from kalrav.inbox.tests.teamwork import (  # noqa: F401 - fixtures
     brand_fixture,
     conversation,
     fake_network_fixture,
 )
+from kalrav.inbox.work import bulk
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import AuditEntry, Member
 

@@ -9,14 +9,15 @@ from unittest import mock
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from kalrav.inbox import corrections, services
+from kalrav.inbox.corrections import services as corrections
+from kalrav.inbox.corrections.models import SentimentCorrection
 from kalrav.inbox.models import Direction, Message, Priority
 from kalrav.inbox.tests.teamwork import (  # noqa: F401 - fixtures
     brand_fixture,
     conversation,
     fake_network_fixture,
 )
-from kalrav.nlp.corrections import SentimentCorrection
+from kalrav.inbox.work import replies
 from kalrav.workspaces.audit import Actor
 
 
@@ -42,7 +43,7 @@ def test_the_recorder_is_called_with_what_the_nlp_app_needs(brand, members):
     found = conversation(brand, "c1", "Awful, broken cup, terrible!")
     message = found.messages.get()
     agent = members["agent"]
-    with mock.patch("kalrav.inbox.corrections.record_correction") as recorder:
+    with mock.patch("kalrav.inbox.corrections.services.record_correction") as recorder:
         corrections.correct_sentiment(agent, Actor(user=agent.user), message.pk, "neutral")
     recorder.assert_called_once_with(
         workspace=found.workspace,
@@ -72,7 +73,7 @@ def test_priority_follows_a_complaint_and_gives_it_back(brand, members):
 def test_only_received_messages_by_who_may(brand, members, fake_network):
     found = conversation(brand, "c1", "Hello")
     agent, analyst = members["agent"], members["analyst"]
-    reply = services.reply(agent, Actor(user=agent.user), found.pk, "Hi!")
+    reply = replies.reply(agent, Actor(user=agent.user), found.pk, "Hi!")
     with pytest.raises(ValidationError):
         corrections.correct_sentiment(agent, Actor(user=agent.user), reply.pk, "positive")
     with pytest.raises(ValidationError):

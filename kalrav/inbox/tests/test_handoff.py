@@ -14,9 +14,9 @@ from kalrav.connectors import registry
 from kalrav.hooks import delivery as hook_delivery
 from kalrav.hooks import services as hooks
 from kalrav.hooks import signing
-from kalrav.inbox import handoff
-from kalrav.inbox.ingest import ingest
+from kalrav.inbox.intake.ingest import ingest
 from kalrav.inbox.models import Conversation, Handoff, RoutingRule, Team
+from kalrav.inbox.teams import handoff
 from kalrav.inbox.tests.fakes import FakeInboxConnector, item
 from kalrav.workspaces.audit import Actor
 
@@ -92,7 +92,8 @@ def test_the_conversation_page_shows_the_ticket(
     conversation = Conversation.objects.get()
     page = member_client("agent").get(f"/w/{workspace.slug}/inbox/{conversation.pk}/")
     text = page.content.decode()
-    assert "Ticket #123 in Billing's helpdesk" in text
+    # The helpdesk's ticket id and the team's name are isolated (issue 15, finding 12).
+    assert "Ticket #<bdi>123</bdi> in <bdi>Billing</bdi>'s helpdesk" in text
     assert 'href="https://desk.example/t/123"' in text
 
 

@@ -6,10 +6,11 @@ from kalrav.channels.models import Channel, ChannelState
 from kalrav.connectors import registry
 from kalrav.connectors.base import Cursor, ItemKind, Page
 from kalrav.connectors.errors import AuthExpired
-from kalrav.inbox import services
-from kalrav.inbox.ingest import ingest
+from kalrav.inbox.intake import polling
+from kalrav.inbox.intake.ingest import ingest
 from kalrav.inbox.models import Conversation, ConversationState, Delivery, Message, SavedReply
 from kalrav.inbox.tests.fakes import FakeInboxConnector, item
+from kalrav.inbox.work import conversations, replies
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import AuditEntry
 
@@ -47,7 +48,7 @@ def test_the_same_item_from_stream_and_poll_is_stored_once(channel):
 def test_replies_thread_into_their_conversation_and_reopen_it(channel, members):
     ingest(channel, [item("root", "Love the new masala chai!", kind=ItemKind.COMMENT)], via="poll")
     conversation = Conversation.objects.get()
-    services.set_state(members["agent"], Actor(), conversation.pk, ConversationState.RESOLVED)
+    conversations.set_state(members["agent"], Actor(), conversation.pk, ConversationState.RESOLVED)
     ingest(channel, [item("r1", "But the cup was cold", root="root", parent="root")], via="poll")
     conversation.refresh_from_db()
     assert Conversation.objects.count() == 1
@@ -92,8 +93,8 @@ def test_poll_uses_and_saves_the_cursor(channel, fake_inbox):
         Page(items=(item("a", "first"),), cursor=Cursor("c1")),
         Page(items=(item("b", "second", author="ravi"),), cursor=Cursor("c2")),
     ]
-    assert services.poll_channel(channel.pk) == 1
-    assert services.poll_channel(channel.pk) == 1
+    assert polling.poll_channel(channel.pk) == 1
+    assert polling.poll_channel(channel.pk) == 1
     assert fake_inbox.seen_cursors == [None, "c1"]
     assert channel.inbox_cursor.value == "c2"
 
@@ -104,7 +105,7 @@ def test_poll_error_marks_the_channel(channel, fake_inbox):
 
     fake_inbox.fetch_inbox = boom
     try:
-        assert services.poll_channel(channel.pk) == 0
+        assert polling.poll_channel(channel.pk) == 0
     finally:
         del fake_inbox.fetch_inbox
     channel.refresh_from_db()
@@ -118,7 +119,7 @@ def test_reply_goes_out_once_and_sets_first_response(
     ingest(channel, [item("q1", "Do you deliver to Salt Lake?", kind=ItemKind.MENTION)], via="poll")
     conversation = Conversation.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
-        sent = services.reply(
+        sent = replies.reply(
             members["agent"],
             Actor(user=members["agent"].user),
             conversation.pk,
@@ -130,7 +131,7 @@ def test_reply_goes_out_once_and_sets_first_response(
     assert sent.remote_id == "sent-1"
     assert fake_inbox.replies == [("q1", "Yes, every day before 8 pm!", f"kalrav-reply-{sent.pk}")]
     assert conversation.first_response_at is not None
-    services.send_reply(sent.pk)  # a retried task must not send again
+    replies.send_reply(sent.pk)  # a retried task must not send again
     assert len(fake_inbox.replies) == 1
     assert AuditEntry.objects.filter(action="conversation.reply").exists()
 
@@ -141,7 +142,7 @@ def test_reply_failure_shows_the_networks_words(
     ingest(channel, [item("q1", "Hello?", kind=ItemKind.MENTION)], via="poll")
     fake_inbox.fail_with = AuthExpired("Invalid session")
     with django_capture_on_commit_callbacks(execute=True):
-        sent = services.reply(members["agent"], Actor(), Conversation.objects.get().pk, "Hi!")
+        sent = replies.reply(members["agent"], Actor(), Conversation.objects.get().pk, "Hi!")
     sent.refresh_from_db()
     assert sent.delivery == Delivery.FAILED
     assert sent.error == "Invalid session"
@@ -153,7 +154,7 @@ def test_reply_breaking_the_networks_rules_is_refused_before_queueing(channel, m
 
     ingest(channel, [item("q1", "Hello?", kind=ItemKind.MENTION)], via="poll")
     with pytest.raises(ValidationError):
-        services.reply(members["agent"], Actor(), Conversation.objects.get().pk, "x" * 400)
+        replies.reply(members["agent"], Actor(), Conversation.objects.get().pk, "x" * 400)
     assert not Message.objects.filter(direction="out").exists()
 
 
@@ -165,7 +166,7 @@ def test_saved_reply_variables(channel, members):
         text="Thank you {first_name}! Your ticket is {ticket}. {unknown}",
     )
     assert (
-        services.fill_saved_reply(saved, Conversation.objects.get(), ticket="T-42")
+        replies.fill_saved_reply(saved, Conversation.objects.get(), ticket="T-42")
         == "Thank you Asha! Your ticket is T-42. {unknown}"
     )
 
@@ -213,7 +214,7 @@ def test_unknown_assignee_is_refused(channel, members, outsider):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        services.assign(
+        conversations.assign(
             members["manager"], Actor(), Conversation.objects.get().pk, assignee_id=outsider.pk
         )
 

@@ -12,9 +12,9 @@ from django.db import connection
 
 from kalrav.channels.models import Channel
 from kalrav.inbox import planner, search
+from kalrav.inbox.listing import PAGE_SIZE, RowsPage
 from kalrav.inbox.models import Conversation, Message
 from kalrav.inbox.ordering import order
-from kalrav.inbox.views import PAGE_SIZE, RowsPage
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.core import mail
 
-from kalrav.inbox import mentions, services
 from kalrav.inbox.models import InboxNotification
 from kalrav.inbox.tests.teamwork import (  # noqa: F401 - fixtures
     brand_fixture,
@@ -13,6 +12,7 @@ from kalrav.inbox.tests.teamwork import (  # noqa: F401 - fixtures
     fake_network_fixture,
     make_member,
 )
+from kalrav.inbox.work import conversations, mentions
 from kalrav.workspaces.audit import Actor
 
 
@@ -51,7 +51,7 @@ def test_mentions_are_listed_and_read_when_the_conversation_opens(
 ):
     found = conversation(brand, "m1", "My refund never came")
     agent, manager = members["agent"], members["manager"]
-    services.add_note(agent, Actor(user=agent.user), found.pk, "@manager please call her")
+    conversations.add_note(agent, Actor(user=agent.user), found.pk, "@manager please call her")
     client.force_login(manager.user)
     listed = client.get(f"/w/{workspace.slug}/inbox/mentions/").content.decode()
     assert "please call her" in listed and "Unread" in listed

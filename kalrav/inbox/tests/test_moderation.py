@@ -12,12 +12,12 @@ from kalrav.api import tokens
 from kalrav.channels.models import Channel, ChannelState
 from kalrav.connectors.base import Moderation
 from kalrav.connectors.errors import AuthExpired, Rejected
-from kalrav.inbox import moderation
 from kalrav.inbox.models import Direction, Message
 from kalrav.inbox.tests.moderation_fakes import (  # noqa: F401 - fixture
     network_fixture,
     thread_on,
 )
+from kalrav.inbox.work import moderation
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import AuditEntry
 

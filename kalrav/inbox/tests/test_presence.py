@@ -9,13 +9,13 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from kalrav.inbox import presence, services
 from kalrav.inbox.models import Direction, Message
 from kalrav.inbox.tests.teamwork import (  # noqa: F401 - fixtures
     brand_fixture,
     conversation,
     fake_network_fixture,
 )
+from kalrav.inbox.work import presence, replies
 from kalrav.workspaces.audit import Actor
 
 
@@ -66,12 +66,12 @@ def test_a_colleagues_reply_since_the_page_loaded_needs_a_confirmation(brand, me
     found = conversation(brand, "p1", "Is the shop open on Sunday?")
     agent, manager = members["agent"], members["manager"]
     seen = presence.last_outgoing_id(found)
-    services.reply(manager, Actor(user=manager.user), found.pk, "Yes, 10 to 6.", seen_out_id=seen)
+    replies.reply(manager, Actor(user=manager.user), found.pk, "Yes, 10 to 6.", seen_out_id=seen)
     with pytest.raises(presence.ReplyCollision) as refused:
-        services.reply(agent, Actor(user=agent.user), found.pk, "Yes!", seen_out_id=seen)
+        replies.reply(agent, Actor(user=agent.user), found.pk, "Yes!", seen_out_id=seen)
     assert manager.user.display_name in refused.value.messages[0]
     assert Message.objects.filter(direction=Direction.OUT).count() == 1, "nothing went out twice"
-    services.reply(agent, Actor(user=agent.user), found.pk, "Yes!", seen_out_id=seen, confirm=True)
+    replies.reply(agent, Actor(user=agent.user), found.pk, "Yes!", seen_out_id=seen, confirm=True)
     assert Message.objects.filter(direction=Direction.OUT).count() == 2
 
 
@@ -79,10 +79,8 @@ def test_my_own_earlier_reply_is_no_collision(brand, members):
     found = conversation(brand, "p1", "Is the shop open on Sunday?")
     agent = members["agent"]
     seen = presence.last_outgoing_id(found)
-    services.reply(agent, Actor(user=agent.user), found.pk, "Yes, 10 to 6.", seen_out_id=seen)
-    services.reply(
-        agent, Actor(user=agent.user), found.pk, "And on holidays too.", seen_out_id=seen
-    )
+    replies.reply(agent, Actor(user=agent.user), found.pk, "Yes, 10 to 6.", seen_out_id=seen)
+    replies.reply(agent, Actor(user=agent.user), found.pk, "And on holidays too.", seen_out_id=seen)
     assert Message.objects.filter(direction=Direction.OUT).count() == 2
 
 
@@ -92,7 +90,7 @@ def test_the_page_keeps_my_text_and_shows_the_colleagues_reply(client, brand, me
     client.force_login(agent.user)
     page = client.get(f"/w/{workspace.slug}/inbox/{found.pk}/").content.decode()
     assert 'name="seen_out" value="0"' in page
-    services.reply(manager, Actor(user=manager.user), found.pk, "Yes, from 10 to 6.")
+    replies.reply(manager, Actor(user=manager.user), found.pk, "Yes, from 10 to 6.")
     # The presence line tells the agent before they even send.
     told = _ping(client, agent, found, seen_out="0").content.decode()
     assert f"{manager.user.display_name} replied after you opened this conversation" in told
@@ -132,7 +130,7 @@ def test_the_api_refuses_a_colliding_reply_unless_confirmed(client, brand, membe
 
     found = conversation(brand, "p1", "Hello")
     agent, manager = members["agent"], members["manager"]
-    services.reply(manager, Actor(user=manager.user), found.pk, "Hi there!")
+    replies.reply(manager, Actor(user=manager.user), found.pk, "Hi there!")
     _record, token = tokens.create_token(agent, Actor(user=agent.user), name="bot", role="agent")
     url = f"/api/v1/workspaces/{workspace.slug}/conversations/{found.pk}/replies"
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-from kalrav.inbox import problems, services
 from kalrav.inbox.models import Conversation, Priority
 from kalrav.inbox.tests.teamwork import (  # noqa: F401 - fixtures
     brand_fixture,
     conversation,
     fake_network_fixture,
 )
+from kalrav.inbox.work import conversations, problems
 from kalrav.workspaces.audit import Actor
 
 
@@ -18,14 +18,14 @@ def _world(brand, members):
     agent = members["agent"]
     negative = conversation(brand, "n1", "Terrible service, my order is lost. Awful.")
     tagged = conversation(brand, "t1", "The lid of the box was loose", author="ravi")
-    services.set_tags(agent, Actor(user=agent.user), tagged.pk, ["Complaint"])
+    conversations.set_tags(agent, Actor(user=agent.user), tagged.pk, ["Complaint"])
     urgent = conversation(brand, "u1", "Please call me back today", author="mira")
     Conversation.objects.filter(pk=urgent.pk).update(priority=Priority.URGENT)
     praise = conversation(brand, "p1", "Thank you, the tea was wonderful!", author="lena")
     plural = conversation(brand, "c1", "Where do I send complaints?", author="omar")
-    services.set_tags(agent, Actor(user=agent.user), plural.pk, ["complaints-desk"])
+    conversations.set_tags(agent, Actor(user=agent.user), plural.pk, ["complaints-desk"])
     solved = conversation(brand, "s1", "Awful, broken cup, terrible!", author="zoe")
-    services.set_state(agent, Actor(user=agent.user), solved.pk, "resolved")
+    conversations.set_state(agent, Actor(user=agent.user), solved.pk, "resolved")
     return {
         "problems": {negative.pk, tagged.pk, urgent.pk},
         "others": {praise.pk, plural.pk, solved.pk},
@@ -58,7 +58,7 @@ def test_the_problems_view_is_first_in_the_sidebar_and_counted_in_the_nav(
     # Once solved, a problem leaves the list (and the count).
     agent = members["agent"]
     first = Conversation.objects.get(root_remote_id="n1")
-    services.set_state(agent, Actor(user=agent.user), first.pk, "resolved")
+    conversations.set_state(agent, Actor(user=agent.user), first.pk, "resolved")
     again = client.get(f"/w/{workspace.slug}/inbox/?view=problems").content.decode()
     assert "Terrible service" not in again and 'title="2 open problems"' in again
 

@@ -7,7 +7,7 @@ from django.core import mail
 from kalrav.channels.models import Channel, ChannelState
 from kalrav.connectors import registry
 from kalrav.connectors.base import ItemKind
-from kalrav.inbox.ingest import ingest
+from kalrav.inbox.intake.ingest import ingest
 from kalrav.inbox.models import Conversation, Delivery, InboxSettings, Message, RoutingRule, Team
 from kalrav.inbox.tests.fakes import FakeInboxConnector, item
 

@@ -8,13 +8,13 @@ import re
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from kalrav.inbox import saved_views
 from kalrav.inbox.models import SavedView
 from kalrav.inbox.tests.teamwork import (  # noqa: F401 - fixtures
     brand_fixture,
     conversation,
     fake_network_fixture,
 )
+from kalrav.inbox.work import saved_views
 from kalrav.workspaces.audit import Actor
 
 
@@ -48,7 +48,8 @@ def test_the_sidebar_counts_open_and_unread(brand, client, members, workspace):
     assert entries["Negative"].active and not entries["Problems"].active
     client.force_login(agent.user)
     page = client.get(f"/w/{workspace.slug}/inbox/?sentiment=negative").content.decode()
-    assert re.search(r'aria-current="page">\s*<span class="view-name">Negative<', page)
+    # A view's name is the user's text: isolated (issue 15, finding 12).
+    assert re.search(r'aria-current="page">\s*<span class="view-name"><bdi>Negative</bdi><', page)
 
 
 def test_save_from_the_page_keeps_the_filters_on_screen(client, members, workspace):

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kalrav.inbox.sla import BusinessCalendar, deadline, open_minutes_between
+from kalrav.inbox.sla.calendar import BusinessCalendar, deadline, open_minutes_between
 
 WEEKDAYS_9_TO_18 = {day: [("09:00", "18:00")] for day in ("mon", "tue", "wed", "thu", "fri")}
 

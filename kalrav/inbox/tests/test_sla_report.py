@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from kalrav.channels.models import Channel
-from kalrav.inbox import sla_report
 from kalrav.inbox.models import Conversation, Team
+from kalrav.inbox.sla import report as sla_report
 
 # Mon 16 Nov 2026 (ISO week 47) and Mon 23 Nov (week 48), 06:00 UTC = 11:30 in Kolkata.
 WEEK_47 = datetime(2026, 11, 16, 6, 0, tzinfo=UTC)

@@ -9,10 +9,11 @@ import time_machine
 
 from kalrav.channels.models import Channel, ChannelState
 from kalrav.connectors import registry
-from kalrav.inbox import services, targets
-from kalrav.inbox.ingest import ingest
+from kalrav.inbox.intake.ingest import ingest
 from kalrav.inbox.models import Conversation, InboxSettings, RoutingRule, Team
+from kalrav.inbox.sla import targets
 from kalrav.inbox.tests.fakes import FakeInboxConnector, item
+from kalrav.inbox.work import conversations
 from kalrav.workspaces.audit import Actor
 
 WEEKDAYS = {d: [["09:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
@@ -90,7 +91,7 @@ def test_moving_to_a_team_recomputes_both_dues_from_arrival(channel, workspace, 
             workspace=workspace, name="VIP", first_response_minutes=5, resolution_minutes=60
         )
         owner = members["owner"]
-        services.assign(
+        conversations.assign(
             owner, Actor(user=owner.user), conversation.pk, assignee_id=None, team_id=fast.pk
         )
     conversation.refresh_from_db()
@@ -108,13 +109,13 @@ def test_answer_and_resolution_times_are_measured_in_business_and_wall_minutes(
     assert not targets.record_first_response(conversation.pk, datetime(2026, 12, 2, tzinfo=UTC))
     with time_machine.travel(datetime(2026, 12, 1, 4, 30, tzinfo=UTC), tick=False):  # Tue 10:00
         owner = members["owner"]
-        services.set_state(owner, Actor(user=owner.user), conversation.pk, "resolved")
+        conversations.set_state(owner, Actor(user=owner.user), conversation.pk, "resolved")
     conversation.refresh_from_db()
     assert conversation.first_response_business_minutes == pytest.approx(15)  # 10 Fri + 5 Tue
     assert conversation.first_response_wall_minutes == pytest.approx(3 * 24 * 60 + 15 * 60 + 15)
     assert conversation.resolution_business_minutes == pytest.approx(70)
     owner = members["owner"]
-    services.set_state(owner, Actor(user=owner.user), conversation.pk, "open")
+    conversations.set_state(owner, Actor(user=owner.user), conversation.pk, "open")
     conversation.refresh_from_db()
     assert conversation.resolved_at is None and conversation.resolution_business_minutes is None
 

@@ -11,12 +11,12 @@ from kalrav.channels import credentials as sealed
 from kalrav.channels.models import Channel, ChannelState
 from kalrav.connectors.networks.telegram.connector import TelegramConnector
 from kalrav.connectors.networks.telegram.webhook import secret_for
+from kalrav.connectors.testing import recorded
 from kalrav.inbox.models import Message
 
-FIXTURE = (
-    Path(__file__).resolve().parents[2]
-    / "connectors/networks/telegram/tests/fixtures/webhook_comment.json"
-)
+FIXTURES = Path(__file__).resolve().parents[2] / "connectors/networks/telegram/tests/fixtures"
+# The Update as Telegram delivers it (a recorded payload: see kalrav.connectors.testing).
+UPDATE = json.dumps(recorded(FIXTURES, "webhook_comment").body, ensure_ascii=False)
 TOKEN = "7000000001:AAH-fakeTokenForTestsOnly_abcdefghij"
 
 
@@ -42,7 +42,7 @@ def _deliver(client, channel, body: str, secret: str | None):
 
 
 def test_a_signed_comment_is_stored_once(client, telegram_channel):
-    body = FIXTURE.read_text()
+    body = UPDATE
     secret = secret_for(TOKEN, telegram_channel.pk)
     first = _deliver(client, telegram_channel, body, secret)
     assert first.status_code == 200
@@ -57,13 +57,13 @@ def test_a_signed_comment_is_stored_once(client, telegram_channel):
 def test_a_delivery_without_the_secret_is_refused_and_nothing_is_stored(
     client, telegram_channel, secret
 ):
-    response = _deliver(client, telegram_channel, FIXTURE.read_text(), secret)
+    response = _deliver(client, telegram_channel, UPDATE, secret)
     assert response.status_code == 403
     assert not Message.objects.exists()
 
 
 def test_a_malformed_delivery_gets_the_reason(client, telegram_channel):
-    update = json.loads(FIXTURE.read_text())
+    update = json.loads(UPDATE)
     del update["message"]["chat"]
     response = _deliver(
         client, telegram_channel, json.dumps(update), secret_for(TOKEN, telegram_channel.pk)
@@ -93,3 +93,11 @@ def test_networks_without_webhooks_and_unknown_channels_are_not_found(client, wo
         == 404
     )
     assert client.get(f"/hooks/channels/{bluesky.pk}/").status_code == 405
+
+
+def test_json_nested_too_deeply_is_malformed_not_a_crash(client, telegram_channel):
+    body = "[" * 200_000 + "]" * 200_000
+    response = _deliver(client, telegram_channel, body, secret_for(TOKEN, telegram_channel.pk))
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed"
+    assert not Message.objects.exists()

@@ -1,5 +1,6 @@
 import io
 import json
+import sys
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -92,4 +93,13 @@ def test_tune_encoder_refuses_conflicting_or_out_of_range_options(arguments, mes
             "--output-dir",
             str(tmp_path),
         )
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+@pytest.mark.parametrize("action", [["train", "--skip-quality"], ["tune-encoder"]])
+def test_training_says_how_to_install_the_training_package(action, monkeypatch, tmp_path):
+    """The training code is not in the product's wheel: without it, both commands say so."""
+    monkeypatch.setitem(sys.modules, "nlp_training", None)  # as if it were not installed
+    with pytest.raises(CommandError, match=r"nlp_training package.*pip install -e"):
+        call_command("nlp", *action, "--output-dir", str(tmp_path))
     assert not list(tmp_path.iterdir())  # nothing written

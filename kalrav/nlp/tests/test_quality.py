@@ -11,7 +11,7 @@ from conftest import require_service
 from kalrav.nlp import embedding, services
 from kalrav.nlp.config import NlpSettings
 from kalrav.nlp.quality import QualityModel
-from kalrav.nlp.sentiment import MODELS_DIR
+from kalrav.nlp.sentiment import WEIGHTS_DIR
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +114,7 @@ def test_shipped_heads_are_versioned_and_readable():
 def test_a_head_for_other_embeddings_is_refused(tmp_path):
     from kalrav.nlp.sentiment import ModelFileError
 
-    metadata = json.loads((MODELS_DIR / "quality-commercial.json").read_text())
+    metadata = json.loads((WEIGHTS_DIR / "quality-commercial.json").read_text())
     metadata["embedding_model"] = "something/else"
     with pytest.raises(ModelFileError, match="retrain"):
         QualityModel(
@@ -190,7 +190,7 @@ def inbox_channel(workspace):
 def test_inbox_ingestion_follows_the_quality_setting(
     quality_classify, inbox_channel, monkeypatch, enabled
 ):
-    from kalrav.inbox import ingest as inbox_ingest
+    from kalrav.inbox.intake import ingest as inbox_ingest
     from kalrav.inbox.tests.fakes import item
 
     asked = []

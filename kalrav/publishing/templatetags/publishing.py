@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django import template
 
-from kalrav.publishing import preview, states
+from kalrav.publishing import states
+from kalrav.publishing.composer import preview
 
 register = template.Library()
 

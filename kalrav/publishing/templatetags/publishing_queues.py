@@ -6,9 +6,11 @@ from typing import Any
 
 from django import template
 
-from kalrav.publishing import best_time, queues, recurrence, services, states
+from kalrav.publishing import states, workspace_settings
 from kalrav.publishing.models import Post, Variant, VariantState
-from kalrav.publishing.queue_forms import RecurrenceForm
+from kalrav.publishing.queues import best_time, recurrence
+from kalrav.publishing.queues import services as queues
+from kalrav.publishing.queues.forms import RecurrenceForm
 
 register = template.Library()
 
@@ -16,7 +18,7 @@ register = template.Library()
 @register.inclusion_tag("publishing/_queue_variant.html", takes_context=True)
 def queue_controls(context: Any, variant: Variant) -> dict:
     workspace = context["workspace"]
-    zone = services.zone_of(workspace)
+    zone = workspace_settings.zone_of(workspace)
     slots = queues.slots_of(variant.channel_id)
     free = queues.free_slots(
         variant.channel_id, zone, exclude_variant=variant.pk, limit=1, slots=slots
@@ -70,5 +72,5 @@ def post_planning(context: Any, post: Post) -> dict:
         else [],
         "form": form,
         "can_queue": queueable.exists(),
-        "zone": services.zone_of(post.workspace),
+        "zone": workspace_settings.zone_of(post.workspace),
     }

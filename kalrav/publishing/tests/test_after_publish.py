@@ -8,10 +8,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from kalrav.api import tokens
 from kalrav.connectors import registry
 from kalrav.connectors.base import Editor, OutgoingPost, PublishedRef, Publisher
 from kalrav.connectors.errors import AuthExpired, Rejected
-from kalrav.publishing import after_publish, services
+from kalrav.publishing import posts
+from kalrav.publishing.editing import services as editing
 from kalrav.publishing.models import Variant, VariantState
 from kalrav.publishing.tests.helpers import channel
 from kalrav.workspaces.audit import Actor
@@ -83,7 +85,7 @@ def networks():
 def published(members, network="editnet", text="Chai at six.") -> Variant:
     owner = members["owner"]
     chan = channel(owner.workspace, network=network, name=f"Shanti on {network}")
-    post = services.create_post(
+    post = posts.create_post(
         owner, Actor(user=owner.user), title="Chai", text=text, channel_ids=[chan.pk]
     )
     variant = post.variants.get()
@@ -111,7 +113,7 @@ def test_delete_removes_it_from_the_network_and_keeps_a_visible_record(
     variant = published(members)
     manager = members["manager"]
     with django_capture_on_commit_callbacks(execute=True):
-        after_publish.delete_published(manager, Actor(user=manager.user), variant.pk)
+        editing.delete_published(manager, Actor(user=manager.user), variant.pk)
     variant.refresh_from_db()
     assert variant.state == S.DELETED
     [(ref, key)] = EditableNet.deleted
@@ -121,7 +123,7 @@ def test_delete_removes_it_from_the_network_and_keeps_a_visible_record(
     assert actions(variant)[-2:] == ["variant.delete_requested", "variant.deleted"]
     # A deleted variant is final; deleting again is refused with a reason.
     with pytest.raises(ValidationError, match="Only a published variant"):
-        after_publish.delete_published(manager, Actor(user=manager.user), variant.pk)
+        editing.delete_published(manager, Actor(user=manager.user), variant.pk)
 
 
 def test_a_refused_delete_leaves_it_published_with_the_networks_words(
@@ -131,7 +133,7 @@ def test_a_refused_delete_leaves_it_published_with_the_networks_words(
     EditableNet.script = [Rejected("Record not found or not yours")]
     manager = members["manager"]
     with django_capture_on_commit_callbacks(execute=True):
-        after_publish.delete_published(manager, Actor(user=manager.user), variant.pk)
+        editing.delete_published(manager, Actor(user=manager.user), variant.pk)
     variant.refresh_from_db()
     assert variant.state == S.PUBLISHED
     assert variant.last_error == "Record not found or not yours"
@@ -145,7 +147,7 @@ def test_an_expired_login_marks_the_channel_and_keeps_the_post(
     EditableNet.script = [AuthExpired("The access token was revoked")]
     owner = members["owner"]
     with django_capture_on_commit_callbacks(execute=True):
-        after_publish.delete_published(owner, Actor(user=owner.user), variant.pk)
+        editing.delete_published(owner, Actor(user=owner.user), variant.pk)
     variant.refresh_from_db()
     variant.channel.refresh_from_db()
     assert variant.state == S.PUBLISHED and "revoked" in variant.last_error
@@ -156,24 +158,24 @@ def test_only_those_who_publish_may_delete_or_edit(members):
     variant = published(members)
     editor = members["editor"]
     with pytest.raises(PermissionDenied):
-        after_publish.delete_published(editor, Actor(user=editor.user), variant.pk)
+        editing.delete_published(editor, Actor(user=editor.user), variant.pk)
     with pytest.raises(PermissionDenied):
-        after_publish.edit_published(editor, Actor(user=editor.user), variant.pk, "New")
+        editing.edit_published(editor, Actor(user=editor.user), variant.pk, "New")
 
 
 def test_a_draft_cannot_be_deleted_from_the_network(members):
     owner = members["owner"]
     chan = channel(owner.workspace, network="editnet")
-    post = services.create_post(owner, Actor(user=owner.user), text="Hi", channel_ids=[chan.pk])
+    post = posts.create_post(owner, Actor(user=owner.user), text="Hi", channel_ids=[chan.pk])
     with pytest.raises(ValidationError, match="Only a published variant"):
-        after_publish.delete_published(owner, Actor(user=owner.user), post.variants.get().pk)
+        editing.delete_published(owner, Actor(user=owner.user), post.variants.get().pk)
 
 
 def test_edit_changes_the_words_on_the_network(members, django_capture_on_commit_callbacks):
     variant = published(members)
     manager = members["manager"]
     with django_capture_on_commit_callbacks(execute=True):
-        after_publish.edit_published(
+        editing.edit_published(
             manager, Actor(user=manager.user), variant.pk, "Chai at seven, not six."
         )
     variant.refresh_from_db()
@@ -192,7 +194,7 @@ def test_a_refused_edit_keeps_the_old_words_and_says_why(
     EditableNet.script = [Rejected("Validation failed: Text character limit of 500 exceeded")]
     owner = members["owner"]
     with django_capture_on_commit_callbacks(execute=True):
-        after_publish.edit_published(owner, Actor(user=owner.user), variant.pk, "Better words")
+        editing.edit_published(owner, Actor(user=owner.user), variant.pk, "Better words")
     variant.refresh_from_db()
     assert variant.text == "Chai at six."
     assert variant.last_error == "Validation failed: Text character limit of 500 exceeded"
@@ -203,7 +205,7 @@ def test_words_the_network_would_refuse_are_refused_before_asking(members):
     variant = published(members)
     owner = members["owner"]
     with pytest.raises(ValidationError, match="Too long by 1"):
-        after_publish.edit_published(owner, Actor(user=owner.user), variant.pk, "x" * 501)
+        editing.edit_published(owner, Actor(user=owner.user), variant.pk, "x" * 501)
     assert EditableNet.edited == []
 
 
@@ -211,9 +213,9 @@ def test_a_network_without_editing_says_delete_and_post_again(members):
     variant = published(members, network="fixednet")
     owner = members["owner"]
     with pytest.raises(ValidationError, match="does not allow editing a published post"):
-        after_publish.edit_published(owner, Actor(user=owner.user), variant.pk, "New words")
-    assert after_publish.can_edit("mastodon") and after_publish.can_edit("telegram")
-    assert not after_publish.can_edit("bluesky")
+        editing.edit_published(owner, Actor(user=owner.user), variant.pk, "New words")
+    assert editing.can_edit("mastodon") and editing.can_edit("telegram")
+    assert not editing.can_edit("bluesky")
 
 
 def test_post_page_offers_edit_or_explains_and_confirms_deletion(
@@ -270,7 +272,6 @@ def test_edit_on_the_post_page(client, members, django_capture_on_commit_callbac
 
 
 def test_api_delete_and_edit(client, members, django_capture_on_commit_callbacks):
-    from kalrav.api import tokens
 
     variant = published(members)
     owner = members["owner"]

@@ -6,6 +6,7 @@ import base64
 
 import pytest
 
+from kalrav.publishing import workspace_settings
 from kalrav.publishing.tests.helpers import channel, png_bytes
 from kalrav.workspaces.audit import Actor
 
@@ -16,9 +17,8 @@ def test_write_approve_schedule_and_read_the_calendar(call, workspace, members, 
     settings.MEDIA_ROOT = tmp_path
     bluesky = channel(workspace)
     owner = members["owner"]
-    from kalrav.publishing import services
 
-    services.update_publishing_settings(
+    workspace_settings.update_publishing_settings(
         owner, Actor(user=owner.user), require_approval=True, reapprove_after_edit=True
     )
     image = call(

@@ -13,8 +13,9 @@ import time_machine
 
 from kalrav.api import tokens
 from kalrav.inbox.models import Conversation, Direction, Message
-from kalrav.publishing import best_time, services
+from kalrav.publishing import posts
 from kalrav.publishing.models import Variant, VariantState
+from kalrav.publishing.queues import best_time
 from kalrav.publishing.tests.helpers import channel
 from kalrav.workspaces.audit import Actor
 
@@ -99,7 +100,7 @@ def test_ties_go_to_the_hour_we_post_in_less(boss_post):
 @pytest.fixture
 def boss_post(members, bluesky):
     boss = members["owner"]
-    post = services.create_post(
+    post = posts.create_post(
         boss, Actor(user=boss.user), title="T", text="x", channel_ids=[bluesky.pk]
     )
     return bluesky, post.variants.get()

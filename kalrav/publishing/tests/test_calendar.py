@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from kalrav.publishing import calendar_grid, exports, services
+from kalrav.publishing import posts, scheduling
+from kalrav.publishing.calendar import exports, grid
 from kalrav.publishing.models import Variant, VariantState
 from kalrav.publishing.tests.helpers import channel
 from kalrav.workspaces.audit import Actor
@@ -25,40 +26,40 @@ class Item:
 
 def test_a_post_after_local_midnight_is_on_the_local_day():
     # 22:30 UTC on 29 March is 00:30 on 30 March in Athens.
-    days = calendar_grid.group_by_day([Item(datetime(2025, 3, 29, 22, 30, tzinfo=UTC))], ATHENS)
+    days = grid.group_by_day([Item(datetime(2025, 3, 29, 22, 30, tzinfo=UTC))], ATHENS)
     assert list(days) == [date(2025, 3, 30)]
 
 
 def test_the_day_clocks_go_forward_is_23_hours_long():
-    start, end = calendar_grid.utc_range(date(2025, 3, 30), date(2025, 3, 30), ATHENS)
+    start, end = grid.utc_range(date(2025, 3, 30), date(2025, 3, 30), ATHENS)
     assert start == datetime(2025, 3, 29, 22, 0, tzinfo=UTC)
     assert end == datetime(2025, 3, 30, 21, 0, tzinfo=UTC)
     # 21:30 UTC on the 30th is already 00:30 on the 31st (UTC+3); a fixed +2 offset would say 23:30.
-    days = calendar_grid.group_by_day([Item(datetime(2025, 3, 30, 21, 30, tzinfo=UTC))], ATHENS)
+    days = grid.group_by_day([Item(datetime(2025, 3, 30, 21, 30, tzinfo=UTC))], ATHENS)
     assert list(days) == [date(2025, 3, 31)]
 
 
 def test_the_day_clocks_go_back_is_25_hours_long():
-    start, end = calendar_grid.utc_range(date(2025, 11, 2), date(2025, 11, 2), NEW_YORK)
+    start, end = grid.utc_range(date(2025, 11, 2), date(2025, 11, 2), NEW_YORK)
     assert (end - start).total_seconds() == 25 * 3600
 
 
 def test_moving_across_the_change_keeps_the_wall_clock_time():
     nine_before = datetime(2025, 3, 28, 7, 0, tzinfo=UTC)  # 09:00 in Athens, UTC+2
-    moved = services.keep_time_on(nine_before, date(2025, 3, 31), ATHENS)
+    moved = scheduling.keep_time_on(nine_before, date(2025, 3, 31), ATHENS)
     assert moved == datetime(2025, 3, 31, 6, 0, tzinfo=UTC)  # 09:00 in Athens, UTC+3
     assert moved.astimezone(ATHENS).hour == 9
 
 
 def test_views_cover_the_right_days():
-    month = calendar_grid.span("month", date(2025, 2, 14))
+    month = grid.span("month", date(2025, 2, 14))
     assert (month.first, month.last) == (date(2025, 2, 1), date(2025, 2, 28))
-    week = calendar_grid.span("week", date(2025, 2, 14))
+    week = grid.span("week", date(2025, 2, 14))
     assert (week.first, week.last) == (date(2025, 2, 10), date(2025, 2, 16))
-    quarter = calendar_grid.span("quarter", date(2025, 5, 3))
+    quarter = grid.span("quarter", date(2025, 5, 3))
     assert (quarter.first, quarter.last) == (date(2025, 4, 1), date(2025, 6, 30))
     assert quarter.following == date(2025, 7, 1) and quarter.previous == date(2025, 1, 1)
-    assert all(len(week) == 7 for week in calendar_grid.weeks(date(2025, 2, 1), date(2025, 2, 28)))
+    assert all(len(week) == 7 for week in grid.weeks(date(2025, 2, 1), date(2025, 2, 28)))
 
 
 @pytest.fixture
@@ -67,7 +68,7 @@ def athens_plan(members, workspace):
     workspace.save()
     owner = members["owner"]
     bluesky = channel(workspace, name='Bluesky; main, "official"')
-    post = services.create_post(
+    post = posts.create_post(
         owner,
         Actor(user=owner.user),
         title="Πάσχα, καλό",
@@ -77,7 +78,7 @@ def athens_plan(members, workspace):
         channel_ids=[bluesky.pk],
     )
     variant = post.variants.get()
-    services.plan_variant(
+    scheduling.plan_variant(
         owner, Actor(user=owner.user), variant.pk, datetime(2025, 3, 29, 22, 30, tzinfo=UTC)
     )
     return Variant.objects.select_related("post", "channel").get(pk=variant.pk)

@@ -13,10 +13,11 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from huey.contrib.djhuey import HUEY
 
 from kalrav.connectors.base import PublishedRef
 from kalrav.connectors.errors import RateLimited, Rejected
-from kalrav.publishing import dispatcher, leases, publisher, tasks
+from kalrav.publishing.delivery import dispatcher, leases, publisher
 from kalrav.publishing.models import Attempt, Notification, Post, Variant, VariantState
 from kalrav.publishing.signals import variant_published
 from kalrav.publishing.tests.helpers import channel
@@ -233,13 +234,11 @@ def test_a_publication_recorded_after_the_lease_was_lost_is_never_sent_blind(
 
 
 def test_with_dispatchers_no_task_is_queued_per_variant(members, monkeypatch):
-    from huey.contrib.djhuey import HUEY
-
-    monkeypatch.setattr(tasks, "dispatching", lambda: True)
+    monkeypatch.setattr(publisher, "dispatching", lambda: True)
     HUEY.storage.flush_schedule()
     variant = due_variant(members)
-    tasks.enqueue_at(variant.pk, timezone.now() + timedelta(seconds=30))
-    tasks.enqueue_at(variant.pk, None)
+    publisher.enqueue_at(variant.pk, timezone.now() + timedelta(seconds=30))
+    publisher.enqueue_at(variant.pk, None)
     assert HUEY.scheduled_count() == 0
     assert FakeNetwork.calls == []
 

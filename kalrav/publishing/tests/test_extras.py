@@ -4,13 +4,16 @@ the composer, its live check and the API."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from kalrav.api import tokens
 from kalrav.connectors import registry
-from kalrav.publishing import checks, services, variant_options
+from kalrav.publishing import posts, scheduling
+from kalrav.publishing.composer import variant_check, variant_options
 from kalrav.publishing.models import Variant
 from kalrav.publishing.tests.helpers import channel
 from kalrav.workspaces.audit import Actor
@@ -61,7 +64,7 @@ def test_extras_the_network_does_not_take_are_refused():
 
 
 def test_the_check_counts_each_thread_post_and_checks_the_poll():
-    report = checks.check_variant(
+    report = variant_check.check_variant(
         "Which tea today?",
         "mastodon",
         options={
@@ -84,15 +87,12 @@ def test_the_check_counts_each_thread_post_and_checks_the_poll():
 def test_scheduling_is_refused_while_a_thread_post_is_too_long(members, workspace):
     editor = members["editor"]
     chan = channel(workspace, network="mastodon", name="Shanti on Mastodon")
-    post = services.create_post(editor, Actor(user=editor.user), text="Tea", channel_ids=[chan.pk])
+    post = posts.create_post(editor, Actor(user=editor.user), text="Tea", channel_ids=[chan.pk])
     variant = post.variants.get()
-    services.edit_variant(
-        editor, Actor(user=editor.user), variant.pk, options={"thread": ["x" * 600]}
-    )
-    from datetime import UTC, datetime
+    posts.edit_variant(editor, Actor(user=editor.user), variant.pk, options={"thread": ["x" * 600]})
 
     with pytest.raises(ValidationError, match="Post 2: Too long"):
-        services.schedule_variant(
+        scheduling.schedule_variant(
             editor, Actor(user=editor.user), variant.pk, datetime(2099, 1, 1, tzinfo=UTC)
         )
 
@@ -175,7 +175,7 @@ def test_live_check_shows_thread_counters_poll_and_first_comment(client, members
 def test_api_takes_thread_poll_and_first_comment(client, members, workspace):
     owner = members["owner"]
     masto = channel(workspace, network="mastodon", name="Shanti on Mastodon")
-    post = services.create_post(owner, Actor(user=owner.user), text="Tea?", channel_ids=[masto.pk])
+    post = posts.create_post(owner, Actor(user=owner.user), text="Tea?", channel_ids=[masto.pk])
     variant = post.variants.get()
     token = tokens.create_token(owner, Actor(user=owner.user), name="s", role="owner")[1]
     url = f"/api/v1/workspaces/{workspace.slug}/variants/{variant.pk}"

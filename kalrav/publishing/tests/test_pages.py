@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from kalrav.publishing import services
+from kalrav.publishing import approvals, posts, scheduling
 from kalrav.publishing.models import Post, VariantState
 from kalrav.publishing.tests.helpers import channel
 from kalrav.workspaces import services as workspace_services
 from kalrav.workspaces.audit import Actor
+from kalrav.workspaces.models import Member
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +63,6 @@ def test_check_escapes_what_it_shows(member_client, workspace, bluesky):
 
 
 def test_check_refuses_a_channel_of_another_workspace(member_client, workspace, outsider):
-    from kalrav.workspaces.models import Member
 
     foreign = channel(Member.objects.get(user=outsider).workspace)
     response = member_client("editor").post(f"/w/{workspace.slug}/posts/check/{foreign.pk}/", {})
@@ -88,10 +90,8 @@ def test_composer_saves_a_post_with_its_own_variant_texts(member_client, workspa
 
 def test_client_sees_approve_buttons_not_the_editor(member_client, workspace, bluesky, members):
     editor = members["editor"]
-    post = services.create_post(
-        editor, Actor(user=editor.user), text="Tea", channel_ids=[bluesky.pk]
-    )
-    services.submit_post(editor, Actor(user=editor.user), post.pk)
+    post = posts.create_post(editor, Actor(user=editor.user), text="Tea", channel_ids=[bluesky.pk])
+    approvals.submit_post(editor, Actor(user=editor.user), post.pk)
     client_html = (
         member_client("client").get(f"/w/{workspace.slug}/posts/{post.pk}/").content.decode()
     )
@@ -108,16 +108,13 @@ def test_client_sees_approve_buttons_not_the_editor(member_client, workspace, bl
 
 
 def test_approving_on_the_page_says_when_it_goes_out(member_client, workspace, bluesky, members):
-    from datetime import UTC, datetime
 
     editor = members["editor"]
-    post = services.create_post(
-        editor, Actor(user=editor.user), text="Tea", channel_ids=[bluesky.pk]
-    )
+    post = posts.create_post(editor, Actor(user=editor.user), text="Tea", channel_ids=[bluesky.pk])
     variant = post.variants.get()
     when = datetime(2099, 6, 15, 4, 0, tzinfo=UTC)  # 09:30 in Kolkata
-    services.plan_variant(editor, Actor(user=editor.user), variant.pk, when)
-    services.submit_post(editor, Actor(user=editor.user), post.pk)
+    scheduling.plan_variant(editor, Actor(user=editor.user), variant.pk, when)
+    approvals.submit_post(editor, Actor(user=editor.user), post.pk)
     workspace.time_zone = "Asia/Kolkata"
     workspace.save()
     page = member_client("client").post(
@@ -131,12 +128,9 @@ def test_approving_on_the_page_says_when_it_goes_out(member_client, workspace, b
 def test_scheduling_from_the_post_page_reads_the_workspace_zone(
     member_client, workspace, bluesky, members
 ):
-    from datetime import UTC, datetime
 
     editor = members["editor"]
-    post = services.create_post(
-        editor, Actor(user=editor.user), text="Tea", channel_ids=[bluesky.pk]
-    )
+    post = posts.create_post(editor, Actor(user=editor.user), text="Tea", channel_ids=[bluesky.pk])
     variant = post.variants.get()
     member_client("editor").post(
         f"/w/{workspace.slug}/variants/{variant.pk}/schedule/", {"scheduled_at": "2099-05-01T09:30"}

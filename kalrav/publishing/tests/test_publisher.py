@@ -9,18 +9,36 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.utils import timezone
+from huey.contrib.djhuey import HUEY
 
 from kalrav.channels.models import ChannelState
 from kalrav.connectors import registry
-from kalrav.connectors.base import OutgoingPost, PublishedRef
+from kalrav.connectors.base import (
+    ConnectorContext,
+    IdempotentPublisher,
+    OutgoingPost,
+    PublishedRef,
+    Publisher,
+    Reconciler,
+    opened,
+)
 from kalrav.connectors.errors import AuthExpired, RateLimited, Rejected, Transient
 from kalrav.connectors.networks.bluesky.connector import BlueskyConnector
 from kalrav.connectors.networks.mastodon.connector import MastodonConnector
-from kalrav.publishing import leases, publisher, services, tasks
-from kalrav.publishing.models import Attempt, Notification, Variant, VariantState
-from kalrav.publishing.tests.helpers import channel
+from kalrav.publishing import posts, scheduling, workspace_settings
+from kalrav.publishing.delivery import leases, publisher, sweep
+from kalrav.publishing.models import (
+    Attempt,
+    MediaAsset,
+    Notification,
+    Variant,
+    VariantMedia,
+    VariantState,
+)
+from kalrav.publishing.tests.helpers import channel, png_bytes
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import AuditEntry
 
@@ -37,9 +55,8 @@ class FakeNetwork:
     slug = "fakenet"
     label = "Fake network"
     rules = registry.get("bluesky").rules
-    capabilities: tuple[type, ...] = ()
+    capabilities: tuple[type, ...] = (Publisher, IdempotentPublisher)
     settings_fields = ()
-    idempotent_publish = True
     script: list = []
     calls: list[tuple[OutgoingPost, str]] = []
     stored: dict[str, PublishedRef] = {}
@@ -47,31 +64,52 @@ class FakeNetwork:
     def __init__(self, context):
         self.context = context
 
+    def validate(self, post: OutgoingPost) -> list:
+        return []
+
     def publish(self, post: OutgoingPost, *, idempotency_key: str) -> PublishedRef:
         FakeNetwork.calls.append((post, idempotency_key))
         step = FakeNetwork.script.pop(0) if FakeNetwork.script else None
         if isinstance(step, Exception):
             raise step
-        ref = FakeNetwork.stored.setdefault(
+        return self._store(idempotency_key)
+
+    def _store(self, idempotency_key: str) -> PublishedRef:
+        return FakeNetwork.stored.setdefault(
             idempotency_key,
             PublishedRef(
                 f"r{len(FakeNetwork.stored) + 1}", f"https://fake.test/p/{idempotency_key}"
             ),
         )
-        return ref
+
+    def delete(self, ref: PublishedRef, *, idempotency_key: str) -> None:
+        return None
+
+    def idempotency_key_window(self) -> timedelta | None:
+        return None
 
 
 class BlindNetwork(FakeNetwork):
-    """A network that takes no idempotency key and cannot be searched (Telegram's situation)."""
+    """A network that takes no idempotency key and cannot be searched (Telegram's situation):
+    every publish is a new post, as on the weakest real network."""
 
     slug = "blindnet"
-    idempotent_publish = False
+    capabilities: tuple[type, ...] = (Publisher,)
+    # A Protocol method set to None is not implemented: this is no IdempotentPublisher.
+    idempotency_key_window = None  # type: ignore[assignment]
+
+    def _store(self, idempotency_key: str) -> PublishedRef:
+        number = len(FakeNetwork.stored) + 1
+        ref = PublishedRef(f"r{number}", f"https://fake.test/p/{number}")
+        FakeNetwork.stored[f"{idempotency_key}#{number}"] = ref
+        return ref
 
 
 class SearchableNetwork(BlindNetwork):
     """No idempotency key, but the channel's recent posts can be searched."""
 
     slug = "searchnet"
+    capabilities: tuple[type, ...] = (Publisher, Reconciler)
     found: PublishedRef | None = None
     searched: list[str] = []
 
@@ -100,11 +138,11 @@ def due_variant(members, network="fakenet", text="Chai at six. #ShantiTea") -> V
     workspace = members["owner"].workspace
     editor = members["editor"]
     chan = channel(workspace, network=network, name=f"Shanti on {network}")
-    post = services.create_post(
+    post = posts.create_post(
         editor, Actor(user=editor.user), title="Chai", text=text, channel_ids=[chan.pk]
     )
     variant = post.variants.get()
-    services.schedule_variant(
+    scheduling.schedule_variant(
         editor, Actor(user=editor.user), variant.pk, timezone.now() + timedelta(minutes=5)
     )
     # Due now: the services refuse a time in the past, the publisher is what happens after.
@@ -130,10 +168,6 @@ def test_success_publishes_once_with_the_variants_key(members):
 
 
 def test_media_go_out_by_storage_name(members):
-    from django.core.files.base import ContentFile
-
-    from kalrav.publishing.models import MediaAsset, VariantMedia
-    from kalrav.publishing.tests.helpers import png_bytes
 
     variant = due_variant(members)
     asset = MediaAsset(
@@ -305,10 +339,15 @@ def test_transient_on_a_network_without_keys_or_search_fails_visibly(members):
 
 
 def test_mastodon_keys_expire_so_a_late_unknown_outcome_fails_visibly(members):
-    assert publisher._key_still_known(MastodonConnector, timezone.now(), timezone.now())
-    old = timezone.now() - MastodonConnector.idempotency_key_window - timedelta(seconds=1)
-    assert not publisher._key_still_known(MastodonConnector, old, timezone.now())
-    assert publisher._key_still_known(BlueskyConnector, old, timezone.now())
+    mastodon = MastodonConnector(ConnectorContext(1, {"instance_url": "https://m.example"}))
+    bluesky = BlueskyConnector(ConnectorContext(2))
+    with opened(mastodon):
+        assert publisher._key_still_known(mastodon, timezone.now(), timezone.now())
+        window = mastodon.idempotency_key_window()
+        assert window == timedelta(hours=1)
+        old = timezone.now() - window - timedelta(seconds=1)
+        assert not publisher._key_still_known(mastodon, old, timezone.now())
+        assert publisher._key_still_known(bluesky, old, timezone.now())
 
 
 def test_reconciliation_finds_the_post_and_does_not_send_again(members):
@@ -335,7 +374,7 @@ def test_reconciliation_that_finds_nothing_sends_again(members):
 
 def test_an_unapproved_variant_never_publishes(members):
     variant = due_variant(members)
-    services.update_publishing_settings(
+    workspace_settings.update_publishing_settings(
         members["owner"],
         Actor(user=members["owner"].user),
         require_approval=True,
@@ -401,7 +440,7 @@ def _draft(members, network="fakenet") -> Variant:
     workspace = members["owner"].workspace
     editor = members["editor"]
     chan = channel(workspace, network=network, name="Now")
-    post = services.create_post(
+    post = posts.create_post(
         editor, Actor(user=editor.user), title="Now", text="Fresh chai.", channel_ids=[chan.pk]
     )
     return post.variants.get()
@@ -411,7 +450,7 @@ def test_publish_now_publishes_through_the_queue(members, django_capture_on_comm
     variant = _draft(members)
     manager = members["manager"]
     with django_capture_on_commit_callbacks(execute=True):
-        services.publish_now(manager, Actor(user=manager.user), variant.pk)
+        scheduling.publish_now(manager, Actor(user=manager.user), variant.pk)
     variant.refresh_from_db()
     assert variant.state == S.PUBLISHED
     assert AuditEntry.objects.filter(action="variant.publish_now").exists()
@@ -421,15 +460,14 @@ def test_publish_now_is_for_publishers_and_respects_approval(members):
     variant = _draft(members)
     editor = members["editor"]
     with pytest.raises(PermissionDenied):
-        services.publish_now(editor, Actor(user=editor.user), variant.pk)
+        scheduling.publish_now(editor, Actor(user=editor.user), variant.pk)
     owner = members["owner"]
-    services.update_publishing_settings(
+    workspace_settings.update_publishing_settings(
         owner, Actor(user=owner.user), require_approval=True, reapprove_after_edit=True
     )
-    from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        services.publish_now(owner, Actor(user=owner.user), variant.pk)
+        scheduling.publish_now(owner, Actor(user=owner.user), variant.pk)
     assert FakeNetwork.calls == []
 
 
@@ -449,19 +487,18 @@ def test_publish_now_button(member_client, members, django_capture_on_commit_cal
 
 
 def test_scheduling_soon_enqueues_with_an_eta(members, django_capture_on_commit_callbacks):
-    from huey.contrib.djhuey import HUEY
 
     variant = _draft(members)
     editor = members["editor"]
     HUEY.storage.flush_schedule()
     with django_capture_on_commit_callbacks(execute=True):
-        services.schedule_variant(
+        scheduling.schedule_variant(
             editor, Actor(user=editor.user), variant.pk, timezone.now() + timedelta(seconds=50)
         )
     assert HUEY.scheduled_count() == 1
     far = _draft(members, network="searchnet")
     with django_capture_on_commit_callbacks(execute=True):
-        services.schedule_variant(
+        scheduling.schedule_variant(
             editor, Actor(user=editor.user), far.pk, timezone.now() + timedelta(hours=3)
         )
     assert HUEY.scheduled_count() == 1  # the sweep will get to it
@@ -473,7 +510,7 @@ def test_the_sweep_publishes_what_is_due_and_takes_over_expired_leases(members):
     second = due_variant(members, network="searchnet")
     _die_while_publishing(first)  # the second stays scheduled
     with time_machine.travel(timezone.now() + timedelta(seconds=31)):
-        assert tasks.sweep() == 2  # Huey runs the tasks inline here
+        assert sweep.sweep() == 2  # Huey runs the tasks inline here
     assert set(Variant.objects.values_list("state", flat=True)) == {S.PUBLISHED}
     assert second.attempts.get().outcome == O.PUBLISHED
 

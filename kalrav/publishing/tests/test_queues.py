@@ -9,8 +9,9 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from kalrav.publishing import queues, services
+from kalrav.publishing import approvals, posts, scheduling, workspace_settings
 from kalrav.publishing.models import QueueSlot, VariantState
+from kalrav.publishing.queues import services as queues
 from kalrav.publishing.tests.helpers import channel
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import AuditEntry
@@ -43,7 +44,7 @@ def bluesky(workspace):
 
 
 def _post(boss, actor, *channels, text="Fresh tea"):
-    return services.create_post(
+    return posts.create_post(
         boss, actor, title="Tea", text=text, channel_ids=[c.pk for c in channels]
     )
 
@@ -118,7 +119,7 @@ def test_next_free_slot_skips_occupied_and_too_soon(boss, actor, bluesky):
         second = queues.queue_variant(boss, actor, other.variants.get().pk)
         assert second.scheduled_at == local("2025-01-07T09:30")
         # A variant scheduled by hand near a slot occupies it too.
-        services.schedule_variant(boss, actor, third.variants.get().pk, local("2025-01-07T13:02"))
+        scheduling.schedule_variant(boss, actor, third.variants.get().pk, local("2025-01-07T13:02"))
         assert queues.free_slots(bluesky.pk, KOLKATA, limit=2) == [
             local("2025-01-08T09:30"),
             local("2025-01-08T13:00"),
@@ -164,19 +165,19 @@ def test_a_full_queue_says_so(boss, actor, bluesky, monkeypatch):
 
 
 def test_queue_needs_approval_like_scheduling(boss, actor, members, bluesky):
-    services.update_publishing_settings(
+    workspace_settings.update_publishing_settings(
         boss, actor, require_approval=True, reapprove_after_edit=True
     )
     queues.replace_slots(boss, actor, bluesky.pk, queues.parse_slots("daily 10:00"))
     variant = _post(boss, actor, bluesky).variants.get()
     with pytest.raises(ValidationError) as by_hand:
-        services.schedule_variant(boss, actor, variant.pk, datetime(2099, 1, 1, tzinfo=UTC))
+        scheduling.schedule_variant(boss, actor, variant.pk, datetime(2099, 1, 1, tzinfo=UTC))
     with pytest.raises(ValidationError) as queued:
         queues.queue_variant(boss, actor, variant.pk)
     assert queued.value.messages == by_hand.value.messages
     assert "requires approval" in queued.value.messages[0]
-    services.submit_for_approval(boss, actor, variant.pk)
-    services.approve_variant(members["client"], Actor(user=members["client"].user), variant.pk)
+    approvals.submit_for_approval(boss, actor, variant.pk)
+    approvals.approve_variant(members["client"], Actor(user=members["client"].user), variant.pk)
     assert queues.queue_variant(boss, actor, variant.pk).state == VariantState.SCHEDULED
 
 

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from kalrav.publishing import recurrence, services
+from kalrav.publishing import posts, scheduling, workspace_settings
 from kalrav.publishing.models import (
     ApprovalRequest,
     MediaAsset,
@@ -22,7 +22,8 @@ from kalrav.publishing.models import (
     Variant,
     VariantState,
 )
-from kalrav.publishing.schedule_models import Frequency
+from kalrav.publishing.queues import recurrence
+from kalrav.publishing.queues.models import Frequency
 from kalrav.publishing.signals import variant_published
 from kalrav.publishing.tests.helpers import channel
 from kalrav.workspaces.audit import Actor
@@ -57,10 +58,10 @@ def planned_post(boss, actor, channels, when: datetime, **rule) -> Post:
     """A post scheduled at `when` (travelling to a day before, so it is in the future), made to
     repeat with `rule`."""
     with time_machine.travel(datetime.fromtimestamp(when.timestamp() - 86400, UTC), tick=False):
-        post = services.create_post(
+        post = posts.create_post(
             boss, actor, title="Tea time", text="Fresh tea", channel_ids=[c.pk for c in channels]
         )
-        services.schedule_post(boss, actor, post.pk, when)
+        scheduling.schedule_post(boss, actor, post.pk, when)
         if rule:
             recurrence.set_recurrence(boss, actor, post.pk, **rule)
     return post
@@ -224,7 +225,7 @@ def test_the_copy_keeps_text_media_and_options(boss, actor, workspace, bluesky):
     post = planned_post(boss, actor, [bluesky], when)
     variant = post.variants.get()
     with time_machine.travel(datetime(2025, 1, 1, tzinfo=UTC), tick=False):
-        services.edit_variant(
+        posts.edit_variant(
             boss,
             actor,
             variant.pk,
@@ -232,7 +233,7 @@ def test_the_copy_keeps_text_media_and_options(boss, actor, workspace, bluesky):
             media_ids=[asset.pk],
             options={"first_comment": "☕"},
         )
-        services.schedule_variant(boss, actor, variant.pk, when)
+        scheduling.schedule_variant(boss, actor, variant.pk, when)
         recurrence.set_recurrence(boss, actor, post.pk, frequency="weekly")
     publish(post.variants.get(), when)
     copy = successor(post).variants.get()
@@ -246,7 +247,7 @@ def test_the_copy_keeps_text_media_and_options(boss, actor, workspace, bluesky):
 def test_with_approval_required_the_next_post_waits_for_it(boss, actor, workspace, bluesky):
     when = datetime(2025, 1, 6, 9, tzinfo=zoneinfo.ZoneInfo("Asia/Kolkata"))
     post = planned_post(boss, actor, [bluesky], when, frequency="weekly")
-    services.update_publishing_settings(
+    workspace_settings.update_publishing_settings(
         boss, actor, require_approval=True, reapprove_after_edit=True
     )
     publish(post.variants.get(), when)
@@ -325,7 +326,7 @@ def test_the_receiver_never_breaks_publishing(boss, actor, bluesky, monkeypatch,
 
 
 def test_setting_a_rule_needs_a_time_and_a_sane_rule(boss, actor, bluesky):
-    post = services.create_post(boss, actor, title="T", text="x", channel_ids=[bluesky.pk])
+    post = posts.create_post(boss, actor, title="T", text="x", channel_ids=[bluesky.pk])
     with pytest.raises(ValidationError, match="Plan the post"):
         recurrence.set_recurrence(boss, actor, post.pk, frequency="weekly")
     with pytest.raises(ValidationError, match="monthly posts only"):

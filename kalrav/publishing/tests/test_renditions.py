@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+from dataclasses import replace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,7 +13,8 @@ from PIL import Image
 
 from kalrav.connectors import registry
 from kalrav.connectors.base import MediaItem, MediaKind
-from kalrav.publishing import checks, library, renditions
+from kalrav.publishing.composer import variant_check
+from kalrav.publishing.media import library, renditions
 from kalrav.publishing.models import MediaRendition
 from kalrav.publishing.tests.helpers import mp4_bytes
 from kalrav.workspaces.audit import Actor
@@ -41,7 +43,7 @@ def upload(members, data: bytes, name="photo.png", alt="Tea garden"):
 def test_a_heavy_photo_is_copied_once_under_blueskys_limit(members):
     asset = upload(members, noisy_png(1200, 900))
     assert asset.size > 1_000_000
-    report = checks.check_variant("Tea garden", "bluesky", [asset])
+    report = variant_check.check_variant("Tea garden", "bluesky", [asset])
     assert report.valid, report.problems  # no "File is 3.2 MB; the limit is 1.0 MB"
     [note] = [w for w in report.warnings if w.code == "rendition"]
     assert "Bluesky" in note.message
@@ -55,7 +57,7 @@ def test_a_heavy_photo_is_copied_once_under_blueskys_limit(members):
     assert renditions.item_for(asset, BLUESKY, "bluesky") == item
     assert MediaRendition.objects.count() == 1
     # The check now names the copy's real size.
-    again = checks.check_variant("Tea garden", "bluesky", [asset])
+    again = variant_check.check_variant("Tea garden", "bluesky", [asset])
     assert f"{item.width}×{item.height}" in " ".join(w.message for w in again.warnings) or (
         "compressed" in " ".join(w.message for w in again.warnings)
     )
@@ -76,7 +78,7 @@ def test_too_large_for_telegram_is_resized_to_fit(members):
     assert plan.describe("Telegram") == (
         f"Will be resized to {plan.width}×{plan.height} for Telegram."
     )
-    report = checks.check_variant("Hi", "telegram", [item])
+    report = variant_check.check_variant("Hi", "telegram", [item])
     assert report.valid
     assert any("Will be resized to" in w.message for w in report.warnings)
 
@@ -89,7 +91,7 @@ def test_too_narrow_is_padded_and_a_wrong_type_converted(members):
     asset = upload(members, noisy_png(2100, 100), alt="")  # Telegram has no alt text
     item = renditions.item_for(asset, TELEGRAM, "telegram")
     assert max(item.width, item.height) / min(item.width, item.height) <= 20
-    assert not checks.check_variant("Hi", "telegram", [item]).problems
+    assert not variant_check.check_variant("Hi", "telegram", [item]).problems
 
     gif = upload(members, _still_gif(), name="still.gif", alt="")
     assert gif.kind == "image" and gif.mime_type == "image/gif"
@@ -105,7 +107,7 @@ def _still_gif() -> bytes:
 
 def test_video_is_validated_not_converted(members):
     video = MediaItem(MediaKind.VIDEO, "video/quicktime", 1_000, duration=10)
-    report = checks.check_variant("Hi", "bluesky", [video])
+    report = variant_check.check_variant("Hi", "bluesky", [video])
     codes = {p.code for p in report.problems}
     assert "media_type" in codes  # still an error: nothing converts it
     assert any(w.code == "video_not_converted" for w in report.warnings)
@@ -122,3 +124,25 @@ def test_a_copy_is_made_again_for_other_limits(members):
     assert renditions.rule_key("bluesky", rule) != renditions.rule_key(
         "bluesky", type(rule)(**{**rule.__dict__, "max_bytes": 500_000})
     )
+
+
+def test_a_large_turned_jpeg_is_copied_upright_from_a_reduced_decode():
+    """A photo stored sideways (EXIF orientation 6) comes out upright and at the planned size,
+    though it is decoded at a reduced scale (draft) to bound memory."""
+    stored = Image.new("RGB", (3000, 1000), "white")
+    stored.paste((200, 0, 0), (0, 0, 300, 1000))  # red on the stored left = top when upright
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    out = io.BytesIO()
+    stored.save(out, "JPEG", exif=exif.tobytes())
+    data = out.getvalue()
+    rule = TELEGRAM.media.rule_for(MediaKind.IMAGE)
+    item = MediaItem(MediaKind.IMAGE, "image/jpeg", len(data), width=1000, height=3000)
+    rule = replace(rule, max_width=500, max_height=500, max_dimensions_sum=None, max_pixels=None)
+    found = renditions.plan(item, rule)
+    encoded, width, height = renditions.render(data, found, rule)
+    assert (width, height) == (found.width, found.height) and height > width
+    with Image.open(io.BytesIO(encoded)) as copy:
+        top, bottom = copy.getpixel((width // 2, 2)), copy.getpixel((width // 2, height - 3))
+    assert top[0] > 150 and top[1] < 80, "the stored left edge is the top once upright"
+    assert bottom[1] > 200

@@ -9,12 +9,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from kalrav.connectors.base import PublishedRef
-from kalrav.publishing import leases, services, states
+from kalrav.publishing import approvals, posts, scheduling, states, workspace_settings
+from kalrav.publishing.delivery import leases
 from kalrav.publishing.models import ApprovalRequest, Attempt, VariantState
 from kalrav.publishing.tests.helpers import channel
 from kalrav.workspaces import services as workspace_services
 from kalrav.workspaces.audit import Actor
-from kalrav.workspaces.models import AuditEntry
+from kalrav.workspaces.models import AuditEntry, Member
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def channels(workspace):
 @pytest.fixture
 def post(members, channels):
     editor = members["editor"]
-    return services.create_post(
+    return posts.create_post(
         editor,
         actor(editor),
         title="Monsoon blend",
@@ -49,7 +50,7 @@ def post(members, channels):
 
 def require_approval(members, on=True, reapprove=True):
     owner = members["owner"]
-    services.update_publishing_settings(
+    workspace_settings.update_publishing_settings(
         owner, actor(owner), require_approval=on, reapprove_after_edit=reapprove
     )
 
@@ -70,8 +71,8 @@ def test_post_gets_a_variant_per_channel_starting_from_the_master_copy(post, cha
 def test_variant_text_is_free_after_the_first_copy(post, members):
     editor = members["editor"]
     variant = post.variants.first()
-    services.edit_variant(editor, actor(editor), variant.pk, text="Only for Bluesky")
-    services.update_post(editor, actor(editor), post.pk, text="A new master copy")
+    posts.edit_variant(editor, actor(editor), variant.pk, text="Only for Bluesky")
+    posts.update_post(editor, actor(editor), post.pk, text="A new master copy")
     variant.refresh_from_db()
     assert variant.text == "Only for Bluesky"
 
@@ -80,8 +81,8 @@ def test_idempotency_key_never_changes(post, members):
     editor = members["editor"]
     variant = post.variants.first()
     key = variant.idempotency_key
-    services.edit_variant(editor, actor(editor), variant.pk, text="Other words #ShantiTea")
-    services.schedule_variant(editor, actor(editor), variant.pk, later())
+    posts.edit_variant(editor, actor(editor), variant.pk, text="Other words #ShantiTea")
+    scheduling.schedule_variant(editor, actor(editor), variant.pk, later())
     variant.refresh_from_db()
     assert variant.idempotency_key == key
 
@@ -89,12 +90,12 @@ def test_idempotency_key_never_changes(post, members):
 def test_approval_round_trip(post, members):
     editor, client = members["editor"], members["client"]
     variant = post.variants.first()
-    services.submit_for_approval(editor, actor(editor), variant.pk, comment="For Monday")
-    services.request_changes(client, actor(client), variant.pk, comment="Mention the price")
+    approvals.submit_for_approval(editor, actor(editor), variant.pk, comment="For Monday")
+    approvals.request_changes(client, actor(client), variant.pk, comment="Mention the price")
     variant.refresh_from_db()
     assert variant.state == S.CHANGES_REQUESTED
-    services.submit_for_approval(editor, actor(editor), variant.pk)
-    services.approve_variant(client, actor(client), variant.pk, comment="Lovely")
+    approvals.submit_for_approval(editor, actor(editor), variant.pk)
+    approvals.approve_variant(client, actor(client), variant.pk, comment="Lovely")
     variant.refresh_from_db()
     assert variant.state == S.APPROVED and variant.approved_by == client.user
     rounds = list(ApprovalRequest.objects.filter(variant=variant).order_by("requested_at", "id"))
@@ -111,37 +112,37 @@ def test_approval_round_trip(post, members):
 def test_asking_for_changes_needs_a_comment(post, members):
     editor, manager = members["editor"], members["manager"]
     variant = post.variants.first()
-    services.submit_for_approval(editor, actor(editor), variant.pk)
+    approvals.submit_for_approval(editor, actor(editor), variant.pk)
     with pytest.raises(ValidationError):
-        services.request_changes(manager, actor(manager), variant.pk, comment="  ")
+        approvals.request_changes(manager, actor(manager), variant.pk, comment="  ")
 
 
 @pytest.mark.parametrize("role", ["editor", "agent", "analyst"])
 def test_only_managers_owners_and_clients_approve(post, members, role):
     editor = members["editor"]
     variant = post.variants.first()
-    services.submit_for_approval(editor, actor(editor), variant.pk)
+    approvals.submit_for_approval(editor, actor(editor), variant.pk)
     with pytest.raises(PermissionDenied):
-        services.approve_variant(members[role], actor(members[role]), variant.pk)
+        approvals.approve_variant(members[role], actor(members[role]), variant.pk)
 
 
 @pytest.mark.parametrize("role", ["agent", "analyst", "client"])
 def test_only_writers_write(members, channels, role):
     with pytest.raises(PermissionDenied):
-        services.create_post(members[role], actor(members[role]), text="hi", channel_ids=[])
+        posts.create_post(members[role], actor(members[role]), text="hi", channel_ids=[])
 
 
 def test_approval_is_only_for_waiting_variants(post, members):
     manager = members["manager"]
     with pytest.raises(ValidationError):
-        services.approve_variant(manager, actor(manager), post.variants.first().pk)
+        approvals.approve_variant(manager, actor(manager), post.variants.first().pk)
 
 
 def test_without_required_approval_a_draft_can_be_scheduled(post, members):
     editor = members["editor"]
     variant = post.variants.first()
     when = later()
-    services.schedule_variant(editor, actor(editor), variant.pk, when)
+    scheduling.schedule_variant(editor, actor(editor), variant.pk, when)
     variant.refresh_from_db()
     assert variant.state == S.SCHEDULED and variant.scheduled_at == when
 
@@ -151,12 +152,12 @@ def test_an_unapproved_variant_never_becomes_scheduled_when_approval_is_required
     editor, manager = members["editor"], members["manager"]
     variant = post.variants.first()
     with pytest.raises(ValidationError, match="requires approval"):
-        services.schedule_variant(editor, actor(editor), variant.pk, later())
-    services.submit_for_approval(editor, actor(editor), variant.pk)
+        scheduling.schedule_variant(editor, actor(editor), variant.pk, later())
+    approvals.submit_for_approval(editor, actor(editor), variant.pk)
     with pytest.raises(ValidationError):
-        services.schedule_variant(manager, actor(manager), variant.pk, later())
-    services.approve_variant(manager, actor(manager), variant.pk)
-    services.schedule_variant(editor, actor(editor), variant.pk, later())
+        scheduling.schedule_variant(manager, actor(manager), variant.pk, later())
+    approvals.approve_variant(manager, actor(manager), variant.pk)
+    scheduling.schedule_variant(editor, actor(editor), variant.pk, later())
     variant.refresh_from_db()
     assert variant.state == S.SCHEDULED
 
@@ -165,21 +166,21 @@ def test_last_minute_edit_sends_an_approved_variant_back(post, members):
     require_approval(members)
     editor, manager = members["editor"], members["manager"]
     variant = post.variants.first()
-    services.submit_for_approval(editor, actor(editor), variant.pk)
-    services.approve_variant(manager, actor(manager), variant.pk)
+    approvals.submit_for_approval(editor, actor(editor), variant.pk)
+    approvals.approve_variant(manager, actor(manager), variant.pk)
     when = later()
-    services.schedule_variant(editor, actor(editor), variant.pk, when)
-    services.edit_variant(editor, actor(editor), variant.pk, text="Price cut! #ShantiTea")
+    scheduling.schedule_variant(editor, actor(editor), variant.pk, when)
+    posts.edit_variant(editor, actor(editor), variant.pk, text="Price cut! #ShantiTea")
     variant.refresh_from_db()
     assert variant.state == S.PENDING_APPROVAL
     assert variant.approved_at is None and variant.scheduled_at == when
     # It cannot be scheduled again until someone approves the new words.
     with pytest.raises(ValidationError):
-        services.schedule_variant(editor, actor(editor), variant.pk, when)
+        scheduling.schedule_variant(editor, actor(editor), variant.pk, when)
     # Nothing due is left for the publisher either.
     assert leases.claim_due_variants("w1", now=when + timedelta(minutes=1)) == []
     # Approved again, it returns to its time on its own.
-    services.approve_variant(manager, actor(manager), variant.pk)
+    approvals.approve_variant(manager, actor(manager), variant.pk)
     variant.refresh_from_db()
     assert variant.state == S.SCHEDULED and variant.scheduled_at == when
 
@@ -191,9 +192,9 @@ def test_approving_a_variant_with_its_time_puts_it_on_the_schedule(post, members
     editor, client = members["editor"], members["client"]
     variant = post.variants.first()
     when = later()
-    services.plan_variant(editor, actor(editor), variant.pk, when)
-    services.submit_for_approval(editor, actor(editor), variant.pk)
-    approved = services.approve_variant(client, actor(client), variant.pk)
+    scheduling.plan_variant(editor, actor(editor), variant.pk, when)
+    approvals.submit_for_approval(editor, actor(editor), variant.pk)
+    approved = approvals.approve_variant(client, actor(client), variant.pk)
     variant.refresh_from_db()
     assert approved.state == variant.state == S.SCHEDULED and variant.scheduled_at == when
     assert variant.approved_by == client.user
@@ -211,14 +212,14 @@ def test_approval_leaves_a_past_or_refused_time_to_a_person(post, members):
     require_approval(members)
     editor, manager = members["editor"], members["manager"]
     past, refused = post.variants.order_by("id")
-    services.plan_variant(editor, actor(editor), past.pk, timezone.now() - timedelta(hours=1))
-    services.plan_variant(editor, actor(editor), refused.pk, later())
+    scheduling.plan_variant(editor, actor(editor), past.pk, timezone.now() - timedelta(hours=1))
+    scheduling.plan_variant(editor, actor(editor), refused.pk, later())
     for variant in (past, refused):
-        services.submit_for_approval(editor, actor(editor), variant.pk)
+        approvals.submit_for_approval(editor, actor(editor), variant.pk)
     # A rule the network enforces is broken after it was sent (here, straight in the database).
     type(refused).objects.filter(pk=refused.pk).update(text="x" * 600)
     for variant in (past, refused):
-        assert services.approve_variant(manager, actor(manager), variant.pk).state == S.APPROVED
+        assert approvals.approve_variant(manager, actor(manager), variant.pk).state == S.APPROVED
         variant.refresh_from_db()
         assert variant.state == S.APPROVED and variant.approved_at is not None
         assert variant.scheduled_at is not None
@@ -228,9 +229,9 @@ def test_edit_keeps_approval_when_the_workspace_does_not_ask_again(post, members
     require_approval(members, reapprove=False)
     editor, manager = members["editor"], members["manager"]
     variant = post.variants.first()
-    services.submit_for_approval(editor, actor(editor), variant.pk)
-    services.approve_variant(manager, actor(manager), variant.pk)
-    services.edit_variant(editor, actor(editor), variant.pk, text="Typo fixed #ShantiTea")
+    approvals.submit_for_approval(editor, actor(editor), variant.pk)
+    approvals.approve_variant(manager, actor(manager), variant.pk)
+    posts.edit_variant(editor, actor(editor), variant.pk, text="Typo fixed #ShantiTea")
     variant.refresh_from_db()
     assert variant.state == S.APPROVED
 
@@ -239,9 +240,9 @@ def test_an_edit_that_changes_nothing_keeps_the_approval(post, members):
     require_approval(members)
     editor, manager = members["editor"], members["manager"]
     variant = post.variants.first()
-    services.submit_for_approval(editor, actor(editor), variant.pk)
-    services.approve_variant(manager, actor(manager), variant.pk)
-    services.edit_variant(editor, actor(editor), variant.pk, text=variant.text)
+    approvals.submit_for_approval(editor, actor(editor), variant.pk)
+    approvals.approve_variant(manager, actor(manager), variant.pk)
+    posts.edit_variant(editor, actor(editor), variant.pk, text=variant.text)
     variant.refresh_from_db()
     assert variant.state == S.APPROVED
 
@@ -249,14 +250,14 @@ def test_an_edit_that_changes_nothing_keeps_the_approval(post, members):
 def test_unschedule_returns_to_approved_or_draft(post, members):
     editor, manager = members["editor"], members["manager"]
     first, second = post.variants.order_by("id")
-    services.schedule_variant(editor, actor(editor), first.pk, later())
-    services.unschedule_variant(editor, actor(editor), first.pk)
+    scheduling.schedule_variant(editor, actor(editor), first.pk, later())
+    scheduling.unschedule_variant(editor, actor(editor), first.pk)
     first.refresh_from_db()
     assert first.state == S.DRAFT and first.scheduled_at is not None
-    services.submit_for_approval(editor, actor(editor), second.pk)
-    services.approve_variant(manager, actor(manager), second.pk)
-    services.schedule_variant(editor, actor(editor), second.pk, later())
-    services.unschedule_variant(editor, actor(editor), second.pk)
+    approvals.submit_for_approval(editor, actor(editor), second.pk)
+    approvals.approve_variant(manager, actor(manager), second.pk)
+    scheduling.schedule_variant(editor, actor(editor), second.pk, later())
+    scheduling.unschedule_variant(editor, actor(editor), second.pk)
     second.refresh_from_db()
     assert second.state == S.APPROVED
 
@@ -264,7 +265,7 @@ def test_unschedule_returns_to_approved_or_draft(post, members):
 def test_scheduling_in_the_past_is_refused(post, members):
     editor = members["editor"]
     with pytest.raises(ValidationError, match="future"):
-        services.schedule_variant(
+        scheduling.schedule_variant(
             editor, actor(editor), post.variants.first().pk, timezone.now() - timedelta(minutes=1)
         )
 
@@ -272,9 +273,9 @@ def test_scheduling_in_the_past_is_refused(post, members):
 def test_a_variant_too_long_for_its_network_is_not_scheduled(post, members):
     editor = members["editor"]
     variant = post.variants.get(channel__network="bluesky")
-    services.edit_variant(editor, actor(editor), variant.pk, text="চা " * 200)
+    posts.edit_variant(editor, actor(editor), variant.pk, text="চা " * 200)
     with pytest.raises(ValidationError, match="Too long"):
-        services.schedule_variant(editor, actor(editor), variant.pk, later())
+        scheduling.schedule_variant(editor, actor(editor), variant.pk, later())
 
 
 def test_brand_rules_stop_scheduling(post, members, workspace):
@@ -283,9 +284,9 @@ def test_brand_rules_stop_scheduling(post, members, workspace):
         owner, actor(owner), banned_words=["cheapest"], required_hashtags=["#ShantiTea"]
     )
     variant = post.variants.first()
-    services.edit_variant(editor, actor(editor), variant.pk, text="The cheapest tea in town")
+    posts.edit_variant(editor, actor(editor), variant.pk, text="The cheapest tea in town")
     with pytest.raises(ValidationError) as raised:
-        services.schedule_variant(editor, actor(editor), variant.pk, later())
+        scheduling.schedule_variant(editor, actor(editor), variant.pk, later())
     text = " ".join(raised.value.messages)
     assert "cheapest" in text and "#ShantiTea" in text
 
@@ -293,16 +294,16 @@ def test_brand_rules_stop_scheduling(post, members, workspace):
 def test_schedule_post_is_all_or_nothing(post, members):
     editor = members["editor"]
     bluesky = post.variants.get(channel__network="bluesky")
-    services.edit_variant(editor, actor(editor), bluesky.pk, text="x" * 301)
+    posts.edit_variant(editor, actor(editor), bluesky.pk, text="x" * 301)
     with pytest.raises(ValidationError):
-        services.schedule_post(editor, actor(editor), post.pk, later())
+        scheduling.schedule_post(editor, actor(editor), post.pk, later())
     assert not post.variants.filter(state=S.SCHEDULED).exists()
 
 
 def test_channels_can_be_added_and_removed_from_a_post(post, members, workspace, channels):
     editor = members["editor"]
     third = channel(workspace, network="telegram", name="Shanti on Telegram")
-    services.update_post(editor, actor(editor), post.pk, channel_ids=[channels[0].pk, third.pk])
+    posts.update_post(editor, actor(editor), post.pk, channel_ids=[channels[0].pk, third.pk])
     assert sorted(post.variants.values_list("channel__network", flat=True)) == [
         "bluesky",
         "telegram",
@@ -310,12 +311,11 @@ def test_channels_can_be_added_and_removed_from_a_post(post, members, workspace,
 
 
 def test_channels_of_another_workspace_are_refused(members, outsider):
-    from kalrav.workspaces.models import Member
 
     foreign = channel(Member.objects.get(user=outsider).workspace)
     editor = members["editor"]
     with pytest.raises(ValidationError):
-        services.create_post(editor, actor(editor), text="hi", channel_ids=[foreign.pk])
+        posts.create_post(editor, actor(editor), text="hi", channel_ids=[foreign.pk])
 
 
 def test_publisher_claims_once_and_records_the_outcome(post, members):
@@ -323,7 +323,7 @@ def test_publisher_claims_once_and_records_the_outcome(post, members):
     first, second = post.variants.order_by("id")
     when = later(1)
     for v in (first, second):
-        services.schedule_variant(editor, actor(editor), v.pk, when)
+        scheduling.schedule_variant(editor, actor(editor), v.pk, when)
     due = when + timedelta(seconds=1)
     claimed = leases.claim_due_variants("worker-a", now=due)
     assert {v.pk for v in claimed} == {first.pk, second.pk}
@@ -342,16 +342,16 @@ def test_publisher_claims_once_and_records_the_outcome(post, members):
     assert second.state == S.FAILED and second.last_error == "Too long"
     # A published variant cannot be edited, moved or deleted with its post.
     with pytest.raises(ValidationError):
-        services.edit_variant(editor, actor(editor), first.pk, text="again")
+        posts.edit_variant(editor, actor(editor), first.pk, text="again")
     with pytest.raises(ValidationError):
-        services.delete_post(editor, actor(editor), post.pk)
+        posts.delete_post(editor, actor(editor), post.pk)
 
 
 def test_an_expired_lease_is_taken_over(post, members):
     editor = members["editor"]
     variant = post.variants.first()
     when = later(1)
-    services.schedule_variant(editor, actor(editor), variant.pk, when)
+    scheduling.schedule_variant(editor, actor(editor), variant.pk, when)
     [held] = leases.claim_due_variants("a", now=when, lease=timedelta(minutes=5))
     [taken] = leases.claim_due_variants("b", now=when + timedelta(minutes=6))
     assert taken.pk == held.pk and taken.claimed_by != held.claimed_by
@@ -377,8 +377,8 @@ def test_move_keeps_the_local_time(post, members, workspace):
     variant = post.variants.first()
     # 18:30 in Kolkata (UTC+5:30) is 13:00 UTC.
     when = datetime(2099, 3, 3, 13, 0, tzinfo=UTC)
-    services.schedule_variant(editor, actor(editor), variant.pk, when)
-    services.move_variant(editor, actor(editor), variant.pk, datetime(2099, 3, 9).date())
+    scheduling.schedule_variant(editor, actor(editor), variant.pk, when)
+    scheduling.move_variant(editor, actor(editor), variant.pk, datetime(2099, 3, 9).date())
     variant.refresh_from_db()
     assert variant.scheduled_at == datetime(2099, 3, 9, 13, 0, tzinfo=UTC)
     assert variant.state == S.SCHEDULED

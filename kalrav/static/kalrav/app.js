@@ -34,3 +34,22 @@ document.addEventListener("keydown", (event) => {
     if (reply) { event.preventDefault(); reply.focus(); }
   }
 });
+// A write the server could not keep (its disk is full) answers 507 with a message to show; htmx
+// swaps no error response, so it becomes a toast here.
+document.addEventListener("htmx:responseError", (event) => {
+  const xhr = event.detail.xhr;
+  if (xhr.status !== 507) return;
+  let box = document.querySelector(".toasts");
+  if (!box) {
+    box = document.createElement("div");
+    box.className = "toasts";
+    box.setAttribute("role", "status");
+    box.setAttribute("aria-live", "polite");
+    document.body.append(box);
+  }
+  const toast = document.createElement("div");
+  toast.className = "toast error";
+  toast.textContent = new DOMParser().parseFromString(xhr.responseText, "text/html").body.textContent.trim();
+  box.append(toast);
+  setTimeout(() => toast.remove(), 10000);
+});

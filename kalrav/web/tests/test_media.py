@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from kalrav.publishing import library
+from kalrav.publishing.media import library
 from kalrav.publishing.tests.helpers import png_bytes
 from kalrav.web.media import owner_of
 from kalrav.workspaces.audit import Actor

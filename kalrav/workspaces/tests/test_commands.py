@@ -4,38 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from kalrav.accounts.models import User
-from kalrav.workspaces import demo
-from kalrav.workspaces.models import AuditEntry, BrandProfile, Member, Workspace
-
-
-def test_demo_is_idempotent(db, capsys):
-    call_command("demo")
-    first = capsys.readouterr().out
-    assert f"Sign in as {demo.DEMO_EMAIL} with password {demo.DEMO_PASSWORD}" in first
-    counts = (
-        User.objects.count(),
-        Workspace.objects.count(),
-        Member.objects.count(),
-        AuditEntry.objects.count(),
-    )
-    call_command("demo")
-    assert (
-        User.objects.count(),
-        Workspace.objects.count(),
-        Member.objects.count(),
-        AuditEntry.objects.count(),
-    ) == counts
-    tea = Workspace.objects.get(slug="shanti-tea")
-    assert set(Member.objects.filter(workspace=tea).values_list("role", flat=True)) == {
-        "owner",
-        "manager",
-        "editor",
-        "agent",
-        "analyst",
-        "client",
-    }
-    assert BrandProfile.objects.get(workspace=tea).required_hashtags == ["#ShantiTea"]
-    assert User.objects.get(email=demo.DEMO_EMAIL).check_password(demo.DEMO_PASSWORD)
+from kalrav.workspaces.models import Member, Workspace
 
 
 def test_createadmin_with_a_workspace(db, monkeypatch):

@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from kalrav.connectors import registry
+from kalrav.connectors import catalogue, registry
+from kalrav.connectors.base import NetworkRules
 from kalrav.connectors.rules import Report, check
 
 
 class Command(BaseCommand):
     help = _("Check post texts from standard input against a network's rules.")
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--network",
             required=True,
@@ -39,9 +42,11 @@ class Command(BaseCommand):
             help=_("Override the length limit (a Mastodon instance's own, say)."),
         )
 
-    def handle(self, *args, network: str, jsonl: bool, limit: int | None, **options):
+    def handle(
+        self, *args: Any, network: str, jsonl: bool, limit: int | None, **options: Any
+    ) -> None:
         try:
-            rules = registry.get(network).rules
+            rules = catalogue.network(network).rules
         except registry.UnknownNetwork:
             raise CommandError(
                 _("Unknown network '%(network)s'; choose one of: %(slugs)s.")
@@ -55,7 +60,7 @@ class Command(BaseCommand):
         if not ok:
             raise SystemExit(1)
 
-    def _plain(self, text: str, rules) -> bool:
+    def _plain(self, text: str, rules: NetworkRules) -> bool:
         text = text.removesuffix("\n").removesuffix("\r")
         report = check(text, rules)
         self.stdout.write(
@@ -66,7 +71,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{problem.code}{where}: {problem.message}")
         return report.valid
 
-    def _jsonl(self, stdin, rules) -> bool:
+    def _jsonl(self, stdin: Iterable[str], rules: NetworkRules) -> bool:
         ok = True
         for number, line in enumerate(stdin, start=1):
             if not line.strip():
@@ -90,11 +95,11 @@ class Command(BaseCommand):
             self._emit(_result(item.get("id"), report))
         return ok
 
-    def _emit(self, payload: dict) -> None:
+    def _emit(self, payload: dict[str, Any]) -> None:
         self.stdout.write(json.dumps(payload, ensure_ascii=False))
 
 
-def _result(identifier, report: Report) -> dict:
+def _result(identifier: Any, report: Report) -> dict[str, Any]:
     return {
         "id": identifier,
         "length": report.length,

@@ -10,18 +10,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
 
 from atproto_client import Client, models
 from atproto_client.models.utils import get_model_as_dict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from kalrav.connectors.account import AccountInfo, RenewedCredentials
+from kalrav.connectors.account import (
+    AccountInfo,
+    AccountVerifier,
+    CredentialRefresher,
+    RenewedCredentials,
+)
 from kalrav.connectors.base import (
     ConnectorContext,
     Cursor,
+    IdempotentPublisher,
     InboxReader,
     IncomingItem,
     InsightsReader,
@@ -31,8 +37,10 @@ from kalrav.connectors.base import (
     MetricRow,
     Moderation,
     Moderator,
+    NetworkRules,
     OutgoingPost,
     Page,
+    Problem,
     PublishedRef,
     Publisher,
     ReplyHider,
@@ -41,17 +49,17 @@ from kalrav.connectors.base import (
 )
 from kalrav.connectors.errors import AuthExpired, Rejected, Transient
 from kalrav.connectors.networks.bluesky import mapping, records
-from kalrav.connectors.networks.bluesky.errors import translated
-from kalrav.connectors.networks.bluesky.inbox import InboxMark
-from kalrav.connectors.networks.bluesky.rules import RULES
-from kalrav.connectors.networks.bluesky.session import (
+from kalrav.connectors.networks.bluesky.client import (
     DEFAULT_SERVICE,
     Transport,
     signed_in_client,
 )
+from kalrav.connectors.networks.bluesky.errors import translated
+from kalrav.connectors.networks.bluesky.inbox import InboxMark
+from kalrav.connectors.networks.bluesky.rules import RULES
 from kalrav.connectors.networks.bluesky.stream import FirehoseStream
 from kalrav.connectors.networks.bluesky.tid import tid_for_key
-from kalrav.connectors.rules import Problem, validate_post
+from kalrav.connectors.rules import validate_post
 
 MediaReader = Callable[[MediaItem], bytes]
 GET_POSTS_MAX = 25  # app.bsky.feed.getPosts takes at most 25 URIs
@@ -68,23 +76,22 @@ def read_from_storage(item: MediaItem) -> bytes:
 
 
 class BlueskyConnector:
-    slug = "bluesky"
-    label = "Bluesky"
-    rules = RULES
-    # The record key is a TID derived from the idempotency key: a resend names the same record.
-    idempotent_publish = True
-    # What the system check verifies; AccountVerifier (verify) and CredentialRefresher
-    # (refresh) are runtime Protocols the channels service finds with isinstance.
-    capabilities: tuple[type, ...] = (
+    slug: ClassVar[str] = "bluesky"
+    label: ClassVar[str] = "Bluesky"
+    rules: NetworkRules = RULES
+    capabilities: ClassVar[tuple[type, ...]] = (
         Publisher,
+        IdempotentPublisher,
         InboxReader,
         InsightsReader,
         ListeningSource,
         Streamer,
         Moderator,
         ReplyHider,
+        AccountVerifier,
+        CredentialRefresher,
     )
-    settings_fields = (
+    settings_fields: ClassVar[tuple[SettingsField, ...]] = (
         SettingsField(
             "service_url",
             _lazy("PDS address"),
@@ -128,6 +135,12 @@ class BlueskyConnector:
         self._client: Client | None = None
         self.stream_position: Cursor | None = None
 
+    def close(self) -> None:
+        """Close the SDK's HTTP client, if a session was opened."""
+        if self._client is not None:
+            self._client.request.close()
+            self._client = None
+
     # --- session ---------------------------------------------------------------------------------
 
     @property
@@ -164,9 +177,7 @@ class BlueskyConnector:
     def refresh(self) -> RenewedCredentials:
         """Sign in and hand back the session, which the channel stores encrypted beside the app
         password: later uses resume it instead of signing in again, which bsky.social limits to
-        300 a day per account. This makes the connector a CredentialRefresher (a runtime
-        Protocol the channels service tests with isinstance; `capabilities` lists only the five
-        the system check knows). Refresh tokens rotate, so renewing keeps the stored one alive."""
+        300 a day per account. Refresh tokens rotate, so renewing keeps the stored one alive."""
         with translated():
             session = self.client.export_session_string()
         return RenewedCredentials(credentials={"session": session})
@@ -182,6 +193,11 @@ class BlueskyConnector:
         return mapping.author(get_model_as_dict(profile))
 
     # --- Publisher ---------------------------------------------------------------------------------
+
+    def idempotency_key_window(self) -> timedelta | None:
+        """The record key is a TID derived from the idempotency key, and a record stays under
+        its key for as long as it exists: a resend names the same record, however late."""
+        return None
 
     def validate(self, post: OutgoingPost) -> list[Problem]:
         return validate_post(post, self.rules)

@@ -16,16 +16,17 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property, partial
 from pathlib import PurePosixPath
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kalrav.connectors.account import AccountInfo
+from kalrav.connectors.account import AccountInfo, AccountVerifier, ConfigReader, OAuthConnect
 from kalrav.connectors.base import (
     ConnectorContext,
     Cursor,
     Editor,
+    IdempotentPublisher,
     InboxReader,
     IncomingItem,
     InsightsReader,
@@ -39,6 +40,7 @@ from kalrav.connectors.base import (
     NetworkRules,
     OutgoingPost,
     Page,
+    Problem,
     PublishedRef,
     Publisher,
     SettingsField,
@@ -49,13 +51,15 @@ from kalrav.connectors.networks.mastodon import mapping, oauth, streaming
 from kalrav.connectors.networks.mastodon.client import api, fetch_instance, new_http
 from kalrav.connectors.networks.mastodon.errors import mapped
 from kalrav.connectors.networks.mastodon.rules import RULES, measure, rules_for_instance
-from kalrav.connectors.rules import Problem, validate_post
+from kalrav.connectors.rules import validate_post
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")  # from most to least open
 DEFAULT_POLL_DURATION = timedelta(days=1)
 PAGE_SIZE = 40  # the most Mastodon returns per page of notifications and statuses
 MAX_PAGES = 5  # per call; the cursor carries the rest to the next call
 MEDIA_WAIT = 60.0  # seconds to wait for a video to finish processing before retrying later
+# The server keeps an Idempotency-Key for 3600 s: a resend is safe only within that window.
+KEY_WINDOW = timedelta(hours=1)
 
 MediaOpener = Callable[[MediaItem], IO[bytes]]
 
@@ -71,22 +75,23 @@ def _key(idempotency_key: str, part: str) -> str:
 
 
 class MastodonConnector:
-    slug = "mastodon"
-    label = "Mastodon"
-    rules = RULES
-    # The server keeps an Idempotency-Key for 3600 s: a resend is safe only within that window.
-    idempotent_publish = True
-    idempotency_key_window = timedelta(hours=1)
-    capabilities: tuple[type, ...] = (
+    slug: ClassVar[str] = "mastodon"
+    label: ClassVar[str] = "Mastodon"
+    rules: NetworkRules = RULES
+    capabilities: ClassVar[tuple[type, ...]] = (
         Publisher,
+        IdempotentPublisher,
         Editor,
         InboxReader,
         InsightsReader,
         ListeningSource,
         Streamer,
         Moderator,
+        AccountVerifier,
+        ConfigReader,
+        OAuthConnect,
     )
-    settings_fields = (
+    settings_fields: ClassVar[tuple[SettingsField, ...]] = (
         SettingsField(
             "instance_url",
             gettext_lazy("Server address"),
@@ -157,6 +162,9 @@ class MastodonConnector:
         return str(known) if known else self.verify().remote_id
 
     # --- Publisher -----------------------------------------------------------------------------
+
+    def idempotency_key_window(self) -> timedelta | None:
+        return KEY_WINDOW
 
     def _rules_for(self, post: OutgoingPost) -> NetworkRules:
         # The content warning counts towards the limit, as Mastodon's own length validator does.

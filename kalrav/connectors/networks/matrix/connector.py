@@ -10,25 +10,29 @@ a token can do neither and is revoked by logging out its device, which the user 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.exceptions import SuspiciousFileOperation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from kalrav.connectors.account import AccountInfo
+from kalrav.connectors.account import AccountInfo, AccountVerifier
 from kalrav.connectors.base import (
     ConnectorContext,
     Cursor,
+    IdempotentPublisher,
     InboxReader,
     IncomingItem,
     ItemRef,
     MediaItem,
     Moderation,
     Moderator,
+    NetworkRules,
     OutgoingPost,
     Page,
+    Problem,
     PublishedRef,
     Publisher,
     SettingsField,
@@ -36,10 +40,10 @@ from kalrav.connectors.base import (
 from kalrav.connectors.errors import Rejected
 from kalrav.connectors.http import HttpClient
 from kalrav.connectors.networks.matrix import content as events
-from kalrav.connectors.networks.matrix.api import MatrixApi, new_http
-from kalrav.connectors.networks.matrix.inbox import EVENT_FILTER, display_names, incoming_item
+from kalrav.connectors.networks.matrix.client import MatrixApi, new_http
+from kalrav.connectors.networks.matrix.mapping import EVENT_FILTER, display_names, incoming_item
 from kalrav.connectors.networks.matrix.rules import MAX_CONTENT_BYTES, RULES
-from kalrav.connectors.rules import Problem, validate_post
+from kalrav.connectors.rules import validate_post
 
 MESSAGE = "m.room.message"
 REACTION = "m.reaction"
@@ -48,6 +52,7 @@ LIKE = "👍"
 PAGE_SIZE = 100
 MAX_PAGES = 10
 FIRST_PAGE = 50  # without a cursor: the room's latest messages
+TRANSACTION_MEMORY = timedelta(hours=24)  # how long Synapse remembers a transaction id
 
 
 def read_from_storage(item: MediaItem) -> bytes:
@@ -59,13 +64,17 @@ def read_from_storage(item: MediaItem) -> bytes:
 
 
 class MatrixConnector:
-    slug = "matrix"
-    label = "Matrix"
-    rules = RULES
-    # Messages carry a transaction id derived from the key, which the homeserver dedupes.
-    idempotent_publish = True
-    capabilities: tuple[type, ...] = (Publisher, InboxReader, Moderator)
-    settings_fields = (
+    slug: ClassVar[str] = "matrix"
+    label: ClassVar[str] = "Matrix"
+    rules: NetworkRules = RULES
+    capabilities: ClassVar[tuple[type, ...]] = (
+        Publisher,
+        IdempotentPublisher,
+        InboxReader,
+        Moderator,
+        AccountVerifier,
+    )
+    settings_fields: ClassVar[tuple[SettingsField, ...]] = (
         SettingsField(
             "homeserver_url",
             _lazy("Homeserver address"),
@@ -117,6 +126,10 @@ class MatrixConnector:
         )
         self.read_media = read_media
         self._room_id = ""
+
+    def close(self) -> None:
+        """Close the HTTP client (also one the caller handed in: the connector owns it now)."""
+        self.api.http.close()
 
     # --- the room ------------------------------------------------------------------------------
 
@@ -176,6 +189,12 @@ class MatrixConnector:
         return True
 
     # --- Publisher -----------------------------------------------------------------------------
+
+    def idempotency_key_window(self) -> timedelta | None:
+        """Messages carry a transaction id derived from the key, which the homeserver dedupes
+        per device. The specification sets no time; Synapse forgets a transaction id after 24
+        hours (`_cleanup_old_transaction_ids`), so a later resend could post twice."""
+        return TRANSACTION_MEMORY
 
     def validate(self, post: OutgoingPost) -> list[Problem]:
         problems = validate_post(post, self.rules)

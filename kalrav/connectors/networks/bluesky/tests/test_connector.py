@@ -25,11 +25,12 @@ from kalrav.connectors.base import (
     MediaKind,
     OutgoingPost,
     PublishedRef,
+    Reconciler,
 )
 from kalrav.connectors.checks import check_connectors
 from kalrav.connectors.errors import AuthExpired, BlockedAddress, RateLimited, Rejected, Transient
+from kalrav.connectors.networks.bluesky.client import Transport
 from kalrav.connectors.networks.bluesky.connector import BlueskyConnector
-from kalrav.connectors.networks.bluesky.session import Transport
 from kalrav.connectors.networks.bluesky.tid import tid_for_key
 
 PDS = "https://pds.example"
@@ -140,8 +141,12 @@ def _nested(type_name) -> bool:
 
 
 def test_declares_every_capability_and_passes_the_system_check():
-    # Every capability but editing: Bluesky has no way to change a published post.
-    assert set(BlueskyConnector.capabilities) == set(CAPABILITIES) - {Editor}
+    # Every capability but editing (Bluesky has no way to change a published post) and
+    # reconciling (a resend names the same record: there is nothing to look for).
+    assert set(BlueskyConnector.capabilities) == (set(CAPABILITIES) - {Editor, Reconciler}) | {
+        AccountVerifier,
+        CredentialRefresher,
+    }
     assert not issubclass(BlueskyConnector, Editor)
     assert not [e for e in check_connectors() if "bluesky" in e.msg]
     connector = _connector()

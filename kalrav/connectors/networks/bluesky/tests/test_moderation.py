@@ -11,8 +11,8 @@ import respx
 
 from kalrav.connectors.base import ConnectorContext, ItemKind, ItemRef, Moderation
 from kalrav.connectors.errors import Rejected
+from kalrav.connectors.networks.bluesky.client import Transport
 from kalrav.connectors.networks.bluesky.connector import BlueskyConnector
-from kalrav.connectors.networks.bluesky.session import Transport
 from kalrav.connectors.networks.bluesky.tests.test_connector import (
     CID,
     CID2,

@@ -33,7 +33,7 @@ from kalrav.connectors.errors import (
     Rejected,
     Transient,
 )
-from kalrav.connectors.networks.matrix.api import new_http
+from kalrav.connectors.networks.matrix.client import new_http
 from kalrav.connectors.networks.matrix.connector import MatrixConnector
 from kalrav.connectors.networks.matrix.content import transaction_id
 from kalrav.connectors.networks.matrix.tests.fakes import (

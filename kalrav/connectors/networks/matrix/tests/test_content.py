@@ -11,7 +11,7 @@ from kalrav.connectors.networks.matrix.content import (
     text_content,
     transaction_id,
 )
-from kalrav.connectors.networks.matrix.inbox import mentions, without_reply_fallback
+from kalrav.connectors.networks.matrix.mapping import mentions, without_reply_fallback
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kalrav.connectors.base import ConnectorContext, MediaItem, MediaKind, OutgoingPost
-from kalrav.connectors.networks.matrix.api import new_http
+from kalrav.connectors.networks.matrix.client import new_http
 from kalrav.connectors.networks.matrix.connector import MatrixConnector
 from kalrav.connectors.networks.matrix.content import canonical_size
 from kalrav.connectors.networks.matrix.rules import (

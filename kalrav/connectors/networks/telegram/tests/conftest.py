@@ -15,6 +15,7 @@ import respx
 from kalrav.connectors.base import ConnectorContext
 from kalrav.connectors.http import HttpClient
 from kalrav.connectors.networks.telegram.connector import TelegramConnector
+from kalrav.connectors.testing import recorded
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TOKEN = "7000000001:AAH-fakeTokenForTestsOnly_abcdefghij"
@@ -25,13 +26,13 @@ TELEGRAM_ADDRESS = "149.154.167.220"
 
 
 def fixture(name: str):
-    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+    """The body of a recorded payload (see kalrav.connectors.testing.Recorded)."""
+    return recorded(FIXTURES, name).body
 
 
 def answer(name: str) -> httpx.Response:
     """The documented answer: the HTTP status repeats error_code."""
-    body = fixture(name)
-    return httpx.Response(body.get("error_code", 200), json=body)
+    return recorded(FIXTURES, name).response()
 
 
 def sent(route) -> dict:

@@ -1,5 +1,6 @@
-"""The official twitter-text conformance suite, read from the shared data folder at test time (as
-its README asks: never converted into static cases).
+"""The official twitter-text conformance suite, read at test time from the copy vendored beside
+this file (fixtures/twitter-text-conformance: Apache-2.0, its LICENSE and README kept with it), as
+its README asks: never converted into static cases.
 
 validate.yml groups are tied to twitter-text configurations: "tweets" predates weighting and
 expects the v1 rules (140 code points), "WeightedTweetsCounterTest" expects v2 (weights without
@@ -16,13 +17,11 @@ import yaml
 from kalrav.connectors.networks.x import entities
 from kalrav.connectors.networks.x.rules import parse
 
-SUITE = Path(__file__).resolve().parents[5] / ".." / "shared" / "data" / "twitter-text-conformance"
+SUITE = Path(__file__).parent / "fixtures" / "twitter-text-conformance"
 
 
 def cases(file: str, group: str) -> list:
     path = SUITE / file
-    if not path.exists():
-        pytest.fail(f"twitter-text conformance suite missing at {path.resolve()}", pytrace=False)
     loaded = yaml.safe_load(path.read_text(encoding="utf-8"))["tests"][group]
     assert loaded, f"{file}:{group} is empty"
     return [pytest.param(case, id=case["description"]) for case in loaded]

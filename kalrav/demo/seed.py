@@ -1,0 +1,20 @@
+"""`kalrav demo`: the demo's parts in the order they build on each other. Each part checks
+whether it exists, so running it again changes nothing and an older demo gains the newer parts."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from kalrav.accounts.models import User
+from kalrav.demo import inbox, publishing
+from kalrav.demo.workspaces import load_workspaces
+from kalrav.workspaces.models import Workspace
+
+
+@transaction.atomic
+def load() -> tuple[User, list[Workspace]]:
+    """Create the demo data unless it is there already; running it again changes nothing."""
+    demo, (tea, travel) = load_workspaces()
+    inbox.load(tea)
+    publishing.load_demo_posts(tea.slug)
+    return demo, [tea, travel]

@@ -1,0 +1,87 @@
+"""Dates read the same unambiguous way in all five languages: day, month by name, year; Hindi
+and Gujarati names from Kalrav's catalogue; date inputs always get ISO values."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.template import Context, Template
+from django.utils import translation
+
+from kalrav.inbox.sla.forms import ReportRangeForm
+
+EVENING = datetime(2026, 12, 7, 18, 0, tzinfo=ZoneInfo("UTC"))
+MORNING = datetime(2026, 12, 7, 9, 30, tzinfo=ZoneInfo("UTC"))
+
+# What a person reads for 7 December 2026 at 18:00, in the page's usual formats.
+EXPECTED = {
+    "en": "7 Dec 2026, 18:00",
+    "bn": "7 ডিসেম্বর 2026, 6:00 অপরাহ্ন",
+    "hi": "7 दिसंबर 2026, 6:00 अपराह्न",
+    "gu": "7 ડિસેમ્બર 2026, 6:00 PM",
+    "el": "7 Δεκ 2026, 18:00",
+}
+DATES = {
+    "en": "7 Dec 2026",
+    "bn": "7 ডিসেম্বর 2026",
+    "hi": "7 दिसंबर 2026",
+    "gu": "7 ડિસેમ્બર 2026",
+    "el": "7 Δεκεμβρίου 2026",
+}
+MONDAYS = {"en": "Monday", "bn": "সোমবার", "hi": "सोमवार", "gu": "સોમવાર", "el": "Δευτέρα"}
+
+
+def _render(language: str, source: str, when) -> str:
+    with translation.override(language):
+        # Django's Bengali spells some vowel signs decomposed: compare what a reader sees.
+        return unicodedata.normalize("NFC", Template(source).render(Context({"when": when})))
+
+
+@pytest.mark.parametrize("language", list(EXPECTED))
+def test_date_and_time_read_the_same_way_in_every_language(language):
+    assert (
+        _render(language, '{{ when|date:"SHORT_DATETIME_FORMAT" }}', EVENING) == EXPECTED[language]
+    )
+    # The long form differs only in Greek, where the month takes the genitive after a day.
+    long_form = f"{DATES[language]}, {EXPECTED[language].split(', ')[1]}"
+    assert _render(language, '{{ when|date:"DATETIME_FORMAT" }}', EVENING) == long_form
+    assert _render(language, "{{ when }}", EVENING) == long_form
+    assert _render(language, '{{ when|date:"DATE_FORMAT" }}', EVENING) == DATES[language]
+    assert _render(language, '{{ when|date:"SHORT_DATE_FORMAT" }}', EVENING).startswith("7 ")
+    assert _render(language, '{{ when|date:"l" }}', EVENING) == MONDAYS[language]
+    # Never the ambiguous day/month numbers ("12/07/2026" for 7 December).
+    for source in (
+        '{{ when|date:"SHORT_DATE_FORMAT" }}',
+        '{{ when|date:"SHORT_DATETIME_FORMAT" }}',
+    ):
+        assert not re.search(r"\d+[/.-]\d+[/.-]\d+", _render(language, source, EVENING))
+
+
+def test_hindi_spells_months_right_and_says_which_half_of_the_day():
+    evening = _render("hi", '{{ when|date:"SHORT_DATETIME_FORMAT" }}', EVENING)
+    morning = _render("hi", '{{ when|date:"SHORT_DATETIME_FORMAT" }}', MORNING)
+    assert "दिसंबर" in evening
+    assert "दिसमबर" not in evening
+    assert "बजे" not in evening
+    assert evening.endswith("6:00 अपराह्न")
+    assert morning.endswith("9:30 पूर्वाह्न")
+    assert _render("hi", '{{ when|date:"F" }}', date(2026, 2, 1)) == "फ़रवरी"
+
+
+def test_gujarati_has_its_own_month_and_weekday_names():
+    assert _render("gu", '{{ when|date:"l j F Y" }}', EVENING) == "સોમવાર 7 ડિસેમ્બર 2026"
+    assert _render("gu", '{{ when|date:"D j M" }}', EVENING) == "સોમ 7 ડિસે"
+    assert _render("gu", '{{ when|date:"F" }}', date(2026, 1, 1)) == "જાન્યુઆરી"
+
+
+@pytest.mark.parametrize("language", list(EXPECTED))
+def test_date_inputs_get_iso_values(language):
+    with translation.override(language):
+        html = str(ReportRangeForm(initial={"start": date(2026, 12, 7)})["start"])
+        bound = ReportRangeForm({"start": "2026-12-01", "end": "2026-12-07"})
+        assert bound.is_valid(), bound.errors
+    assert 'value="2026-12-07"' in html
