@@ -10,12 +10,12 @@ from ninja import NinjaAPI
 from kalrav.api import errors
 from kalrav.api.auth import SessionAuth, TokenAuth
 from kalrav.api.routes import router as account_router
+from kalrav.api.workspaces import router as workspaces_router
 from kalrav.channels.api import router as channels_router
 from kalrav.hooks.api import router as hooks_router
 from kalrav.inbox.api import router as inbox_router
 from kalrav.inbox.sla.api import router as inbox_sla_router
 from kalrav.publishing.api import router as publishing_router
-from kalrav.workspaces.api import router as workspaces_router
 
 api = NinjaAPI(
     title="Kalrav API",

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kalrav.workspaces.models import Workspace
+from kalrav.workspaces.models import Member, Workspace
 from kalrav.workspaces.permissions import Role
 
 
@@ -55,3 +57,12 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.state == "active"
+
+
+@receiver(post_delete, sender=Member)
+def _tokens_die_with_the_membership(sender, instance: Member, **kwargs) -> None:
+    """A member who leaves or is removed keeps no way in: their tokens of that workspace are
+    revoked (kept, for the audit trail). A receiver, so that workspaces need not know tokens."""
+    ApiToken.objects.filter(
+        workspace_id=instance.workspace_id, user_id=instance.user_id, revoked_at=None
+    ).update(revoked_at=timezone.now())

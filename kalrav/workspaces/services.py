@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 
 from kalrav import crypto
 from kalrav.accounts.models import User
-from kalrav.api.models import ApiToken
 from kalrav.workspaces import audit
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import BrandProfile, Invitation, Member, Workspace
@@ -340,11 +339,7 @@ def remove_member(member: Member, actor: Actor, target_id: int) -> None:
         target,
         {"email": [target.user.email, None], "role": [target.role, None]},
     )
-    # Tokens die with the membership.
-    ApiToken.objects.filter(
-        workspace_id=member.workspace_id, user_id=target.user_id, revoked_at=None
-    ).update(revoked_at=timezone.now())
-    target.delete()
+    target.delete()  # its API tokens are revoked with it (kalrav.api.models)
 
 
 def can_member(member: Member | None, perm: Perm) -> bool:

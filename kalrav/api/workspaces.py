@@ -1,3 +1,8 @@
+"""The API of workspaces, members, invitations and the brand profile. It sits in the API kit, not
+in kalrav.workspaces, because the kit itself needs workspaces (every token acts in one): the
+kit is built on workspaces, and their API on the kit.
+"""
+
 from __future__ import annotations
 
 from datetime import datetime
