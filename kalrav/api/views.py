@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -14,15 +14,15 @@ from django.views.decorators.http import require_POST
 from kalrav.api import tokens
 from kalrav.api.forms import TokenForm
 from kalrav.api.models import ApiToken
-from kalrav.workspaces.access import workspace_view
+from kalrav.workspaces.access import WorkspaceRequest, workspace_view
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import Member
 from kalrav.workspaces.permissions import Perm, token_roles_for
 
 
 @workspace_view(Perm.TOKENS_USE)
-def token_list(request: HttpRequest) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def token_list(request: WorkspaceRequest) -> HttpResponse:
+    member: Member = request.member
     form = TokenForm(
         request.POST or None, roles=token_roles_for(member.role), initial={"role": member.role}
     )
@@ -58,8 +58,8 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.TOKENS_USE)
-def token_renew(request: HttpRequest, token_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def token_renew(request: WorkspaceRequest, token_id: int) -> HttpResponse:
+    member: Member = request.member
     get_object_or_404(ApiToken, pk=token_id, workspace=member.workspace, user=member.user)
     try:
         tokens.require_signed_in_session(request, token=None)
@@ -77,8 +77,8 @@ def token_renew(request: HttpRequest, token_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.TOKENS_USE)
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def token_revoke(request: WorkspaceRequest, token_id: int) -> HttpResponse:
+    member: Member = request.member
     get_object_or_404(ApiToken, pk=token_id, workspace=member.workspace)
     tokens.revoke_token(member, Actor(user=request.user), token_id)
     messages.success(request, _("Token revoked. Scripts using it stop working now."))

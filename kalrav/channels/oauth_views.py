@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from kalrav.channels import services
 from kalrav.connectors.errors import ConnectorError
-from kalrav.workspaces.access import membership, workspace_view
+from kalrav.workspaces.access import WorkspaceRequest, membership, workspace_view
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import Member
 from kalrav.workspaces.permissions import Perm
@@ -35,8 +35,8 @@ def callback_url() -> str:
 
 @require_POST
 @workspace_view(Perm.CHANNELS_MANAGE)
-def start(request: HttpRequest, network: str) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def start(request: WorkspaceRequest, network: str) -> HttpResponse:
+    member: Member = request.member
     try:
         if not services.supports_oauth(network):
             raise Http404

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -12,7 +12,7 @@ from kalrav.channels.forms import ChannelForm
 from kalrav.channels.models import Channel
 from kalrav.connectors import catalogue, registry
 from kalrav.connectors.account import OAuthConnect
-from kalrav.workspaces.access import workspace_view
+from kalrav.workspaces.access import WorkspaceRequest, workspace_view
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import Member
 from kalrav.workspaces.permissions import Perm
@@ -24,8 +24,8 @@ def _apply(form, error: ValidationError) -> None:
 
 
 @workspace_view(Perm.CHANNELS_VIEW)
-def channel_list(request: HttpRequest) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def channel_list(request: WorkspaceRequest) -> HttpResponse:
+    member: Member = request.member
     channels = Channel.objects.filter(workspace=member.workspace)
     return render(
         request,
@@ -35,8 +35,8 @@ def channel_list(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view(Perm.CHANNELS_MANAGE)
-def connect(request: HttpRequest, network: str) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def connect(request: WorkspaceRequest, network: str) -> HttpResponse:
+    member: Member = request.member
     try:
         known = catalogue.network(network)
     except registry.UnknownNetwork:
@@ -69,8 +69,8 @@ def connect(request: HttpRequest, network: str) -> HttpResponse:
 
 
 @workspace_view(Perm.CHANNELS_VIEW)
-def detail(request: HttpRequest, channel_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def detail(request: WorkspaceRequest, channel_id: int) -> HttpResponse:
+    member: Member = request.member
     channel = get_object_or_404(Channel, pk=channel_id, workspace=member.workspace)
     known = catalogue.network(channel.network)
     form = ChannelForm(
@@ -102,8 +102,8 @@ def detail(request: HttpRequest, channel_id: int) -> HttpResponse:
     return render(request, "channels/detail.html", context, status=400 if form.errors else 200)
 
 
-def _action(request: HttpRequest, channel_id: int, action, done: str) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def _action(request: WorkspaceRequest, channel_id: int, action, done: str) -> HttpResponse:
+    member: Member = request.member
     get_object_or_404(Channel, pk=channel_id, workspace=member.workspace)
     action(member, Actor(user=request.user), channel_id)
     messages.success(request, done)
@@ -112,7 +112,7 @@ def _action(request: HttpRequest, channel_id: int, action, done: str) -> HttpRes
 
 @require_POST
 @workspace_view(Perm.CHANNELS_MANAGE)
-def pause(request: HttpRequest, channel_id: int) -> HttpResponse:
+def pause(request: WorkspaceRequest, channel_id: int) -> HttpResponse:
     return _action(
         request,
         channel_id,
@@ -123,7 +123,7 @@ def pause(request: HttpRequest, channel_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.CHANNELS_MANAGE)
-def resume(request: HttpRequest, channel_id: int) -> HttpResponse:
+def resume(request: WorkspaceRequest, channel_id: int) -> HttpResponse:
     return _action(
         request, channel_id, services.resume_channel, _("Resumed. Kalrav is checking the channel.")
     )
@@ -131,8 +131,8 @@ def resume(request: HttpRequest, channel_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.CHANNELS_MANAGE)
-def remove(request: HttpRequest, channel_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def remove(request: WorkspaceRequest, channel_id: int) -> HttpResponse:
+    member: Member = request.member
     get_object_or_404(Channel, pk=channel_id, workspace=member.workspace)
     services.remove_channel(member, Actor(user=request.user), channel_id)
     messages.success(request, _("Channel removed. Its saved credentials are deleted."))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from kalrav.hooks import services
 from kalrav.hooks.forms import EndpointForm
 from kalrav.hooks.models import Delivery, Endpoint
-from kalrav.workspaces.access import workspace_view
+from kalrav.workspaces.access import WorkspaceRequest, workspace_view
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import Member
 from kalrav.workspaces.permissions import Perm
@@ -29,8 +29,8 @@ def _errors_to(form, error: ValidationError) -> None:
 
 
 @workspace_view(Perm.WEBHOOKS_MANAGE)
-def endpoints(request: HttpRequest) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def endpoints(request: WorkspaceRequest) -> HttpResponse:
+    member: Member = request.member
     form = EndpointForm(request.POST or None)
     secret = None
     if request.method == "POST" and form.is_valid():
@@ -57,8 +57,8 @@ def endpoints(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view(Perm.WEBHOOKS_MANAGE)
-def endpoint(request: HttpRequest, endpoint_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def endpoint(request: WorkspaceRequest, endpoint_id: int) -> HttpResponse:
+    member: Member = request.member
     found = get_object_or_404(Endpoint, pk=endpoint_id, workspace=member.workspace)
     initial = {
         "url": found.url,
@@ -89,8 +89,8 @@ def endpoint(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.WEBHOOKS_MANAGE)
-def endpoint_test(request: HttpRequest, endpoint_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def endpoint_test(request: WorkspaceRequest, endpoint_id: int) -> HttpResponse:
+    member: Member = request.member
     found = get_object_or_404(Endpoint, pk=endpoint_id, workspace=member.workspace)
     services.send_test(member, Actor(user=request.user), found.pk)
     messages.success(request, _("Test event sent; its outcome is in the list below."))
@@ -99,8 +99,8 @@ def endpoint_test(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.WEBHOOKS_MANAGE)
-def endpoint_secret(request: HttpRequest, endpoint_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def endpoint_secret(request: WorkspaceRequest, endpoint_id: int) -> HttpResponse:
+    member: Member = request.member
     found = get_object_or_404(Endpoint, pk=endpoint_id, workspace=member.workspace)
     _endpoint, secret = services.rotate_secret(member, Actor(user=request.user), found.pk)
     # Shown once, on the page this redirects to, then gone from the session.
@@ -111,8 +111,8 @@ def endpoint_secret(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.WEBHOOKS_MANAGE)
-def endpoint_delete(request: HttpRequest, endpoint_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def endpoint_delete(request: WorkspaceRequest, endpoint_id: int) -> HttpResponse:
+    member: Member = request.member
     found = get_object_or_404(Endpoint, pk=endpoint_id, workspace=member.workspace)
     services.delete_endpoint(member, Actor(user=request.user), found.pk)
     messages.success(request, _("Endpoint deleted."))
@@ -121,8 +121,8 @@ def endpoint_delete(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.WEBHOOKS_MANAGE)
-def delivery_retry(request: HttpRequest, delivery_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def delivery_retry(request: WorkspaceRequest, delivery_id: int) -> HttpResponse:
+    member: Member = request.member
     found = get_object_or_404(Delivery, pk=delivery_id, endpoint__workspace=member.workspace)
     services.redeliver(member, Actor(user=request.user), found.pk)
     messages.success(request, _("Sent again."))

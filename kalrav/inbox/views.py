@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +25,7 @@ from kalrav.inbox.models import (
 from kalrav.inbox.sla import targets
 from kalrav.inbox.work import conversations, replies
 from kalrav.inbox.work import views as work_views
-from kalrav.workspaces.access import workspace_view
+from kalrav.workspaces.access import WorkspaceRequest, workspace_view
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import Member
 from kalrav.workspaces.permissions import Perm
@@ -34,8 +34,8 @@ UNREAD_CAP = 1000
 
 
 @workspace_view(Perm.INBOX_VIEW)
-def inbox(request: HttpRequest) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def inbox(request: WorkspaceRequest) -> HttpResponse:
+    member: Member = request.member
     channels = Channel.objects.filter(workspace=member.workspace)
     form = InboxFilterForm(request.GET or None, channels=channels)
     page = listing.RowsPage.of(listing.filtered(member, form), request.GET.get("page"))
@@ -54,13 +54,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "nav": "inbox",
         "now": timezone.now(),
     }
-    template = "inbox/_rows.html" if request.htmx else "inbox/inbox.html"  # type: ignore[attr-defined]
+    template = "inbox/_rows.html" if request.htmx else "inbox/inbox.html"
     return render(request, template, context)
 
 
 @workspace_view(Perm.INBOX_VIEW)
-def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def conversation(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
+    member: Member = request.member
     found = get_object_or_404(
         Conversation.objects.select_related("channel", "assignee", "team"),
         pk=conversation_id,
@@ -95,8 +95,8 @@ def _back(member: Member, conversation_id: int) -> HttpResponse:
     return redirect("inbox:conversation", ws=member.workspace.slug, conversation_id=conversation_id)
 
 
-def _act(request: HttpRequest, conversation_id: int, action, done: str) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def _act(request: WorkspaceRequest, conversation_id: int, action, done: str) -> HttpResponse:
+    member: Member = request.member
     get_object_or_404(Conversation, pk=conversation_id, workspace=member.workspace)
     try:
         action(member, Actor(user=request.user))
@@ -113,7 +113,7 @@ def _id_or_none(value: str | None) -> int | None:
 
 @require_POST
 @workspace_view(Perm.INBOX_REPLY)
-def assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def assign(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
     assignee, team = (
         _id_or_none(request.POST.get("assignee")),
         _id_or_none(request.POST.get("team")),
@@ -130,7 +130,7 @@ def assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.INBOX_REPLY)
-def state(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def state(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
     value = request.POST.get("state", "")
     return _act(
         request,
@@ -142,7 +142,7 @@ def state(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.INBOX_REPLY)
-def tags(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def tags(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
     values = request.POST.get("tags", "").split(",")
     return _act(
         request,
@@ -154,7 +154,7 @@ def tags(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.INBOX_VIEW)
-def note(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def note(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
     text = request.POST.get("text", "")
     return _act(
         request,
@@ -166,10 +166,10 @@ def note(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.INBOX_REPLY)
-def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def reply(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
     text = request.POST.get("text", "")
     guard = work_views.reply_guard(request.POST)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return work_views.reply_htmx(request, conversation_id, text, guard)
     return _act(
         request,
@@ -180,10 +180,10 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 
 @workspace_view(Perm.INBOX_VIEW)
-def saved_reply_text(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def saved_reply_text(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
     """The reply box filled with a saved reply (htmx swaps it in when one is chosen); with none
     chosen, an empty box."""
-    member: Member = request.member  # type: ignore[attr-defined]
+    member: Member = request.member
     found = get_object_or_404(Conversation, pk=conversation_id, workspace=member.workspace)
     chosen = request.GET.get("saved", "")
     text = ""
@@ -198,8 +198,8 @@ def saved_reply_text(request: HttpRequest, conversation_id: int) -> HttpResponse
 
 
 @workspace_view(Perm.INBOX_VIEW)
-def saved_replies(request: HttpRequest) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def saved_replies(request: WorkspaceRequest) -> HttpResponse:
+    member: Member = request.member
     form = SavedReplyForm(request.POST or None)
     if request.method == "POST":
         if not member.can(Perm.INBOX_REPLY):
@@ -218,8 +218,8 @@ def saved_replies(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.INBOX_REPLY)
-def saved_reply_delete(request: HttpRequest, reply_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def saved_reply_delete(request: WorkspaceRequest, reply_id: int) -> HttpResponse:
+    member: Member = request.member
     get_object_or_404(SavedReply, pk=reply_id, workspace=member.workspace)
     replies.delete_reply_template(member, Actor(user=request.user), reply_id)
     messages.success(request, _("Saved reply deleted."))

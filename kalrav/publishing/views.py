@@ -22,7 +22,7 @@ from kalrav.publishing.delivery import notifications
 from kalrav.publishing.editing import services as editing
 from kalrav.publishing.forms import CommentForm, PostForm, ScheduleForm
 from kalrav.publishing.models import MediaAsset, Post, Variant, VariantState
-from kalrav.workspaces.access import workspace_view
+from kalrav.workspaces.access import WorkspaceRequest, workspace_view
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import Member
 from kalrav.workspaces.permissions import Perm
@@ -32,8 +32,8 @@ def _actor(request: HttpRequest) -> Actor:
     return Actor(user=request.user, via="web")
 
 
-def _member(request: HttpRequest) -> Member:
-    return request.member  # type: ignore[attr-defined]
+def _member(request: WorkspaceRequest) -> Member:
+    return request.member
 
 
 def _apply(form, error: ValidationError) -> None:
@@ -109,7 +109,7 @@ def _save(request: HttpRequest, member: Member, form: PostForm, post_id: int | N
 
 
 @workspace_view(Perm.CONTENT_EDIT)
-def compose(request: HttpRequest) -> HttpResponse:
+def compose(request: WorkspaceRequest) -> HttpResponse:
     member = _member(request)
     initial = {}
     if request.GET.get("channel", "").isdigit():
@@ -147,7 +147,7 @@ def _variants(post: Post) -> list[Variant]:
 
 
 @workspace_view(Perm.CONTENT_VIEW)
-def post_page(request: HttpRequest, post_id: int) -> HttpResponse:
+def post_page(request: WorkspaceRequest, post_id: int) -> HttpResponse:
     member = _member(request)
     post = get_object_or_404(Post, pk=post_id, workspace=member.workspace)
     variants = _variants(post)
@@ -206,7 +206,7 @@ def post_page(request: HttpRequest, post_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.CONTENT_EDIT)
-def check(request: HttpRequest, channel_id: int) -> HttpResponse:
+def check(request: WorkspaceRequest, channel_id: int) -> HttpResponse:
     """The composer's live check of one variant: the count as its network counts, every problem
     with its place, the brand's notes and a preview."""
     member = _member(request)
@@ -246,7 +246,7 @@ def _located(text: str, problems) -> list[dict]:
 
 
 def variant_action(
-    request: HttpRequest,
+    request: WorkspaceRequest,
     variant_id: int,
     action: Callable[[Variant], Any],
     done: str | Callable[[Any], str],
@@ -266,7 +266,7 @@ def variant_action(
 
 @require_POST
 @workspace_view(Perm.CONTENT_EDIT)
-def variant_submit(request: HttpRequest, variant_id: int) -> HttpResponse:
+def variant_submit(request: WorkspaceRequest, variant_id: int) -> HttpResponse:
     comment = request.POST.get("comment", "")
     return variant_action(
         request,
@@ -280,7 +280,7 @@ def variant_submit(request: HttpRequest, variant_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.CONTENT_APPROVE)
-def variant_approve(request: HttpRequest, variant_id: int) -> HttpResponse:
+def variant_approve(request: WorkspaceRequest, variant_id: int) -> HttpResponse:
     comment = request.POST.get("comment", "")
     return variant_action(
         request,
@@ -292,7 +292,7 @@ def variant_approve(request: HttpRequest, variant_id: int) -> HttpResponse:
     )
 
 
-def _approved_message(request: HttpRequest, variant: Variant) -> str:
+def _approved_message(request: WorkspaceRequest, variant: Variant) -> str:
     if variant.state != VariantState.SCHEDULED or variant.scheduled_at is None:
         return _("Approved.")
     return _("Approved and scheduled for %(when)s.") % {
@@ -307,7 +307,7 @@ def local_time(when: datetime, member: Member) -> str:
 
 @require_POST
 @workspace_view(Perm.CONTENT_APPROVE)
-def variant_changes(request: HttpRequest, variant_id: int) -> HttpResponse:
+def variant_changes(request: WorkspaceRequest, variant_id: int) -> HttpResponse:
     comment = request.POST.get("comment", "")
     return variant_action(
         request,
@@ -321,7 +321,7 @@ def variant_changes(request: HttpRequest, variant_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.CONTENT_EDIT)
-def variant_schedule(request: HttpRequest, variant_id: int) -> HttpResponse:
+def variant_schedule(request: WorkspaceRequest, variant_id: int) -> HttpResponse:
     member = _member(request)
     form = ScheduleForm(request.POST, zone=workspace_settings.zone_of(member.workspace))
 
@@ -337,7 +337,7 @@ def variant_schedule(request: HttpRequest, variant_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.CONTENT_EDIT)
-def variant_unschedule(request: HttpRequest, variant_id: int) -> HttpResponse:
+def variant_unschedule(request: WorkspaceRequest, variant_id: int) -> HttpResponse:
     return variant_action(
         request,
         variant_id,
@@ -348,7 +348,7 @@ def variant_unschedule(request: HttpRequest, variant_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.CONTENT_EDIT)
-def post_schedule(request: HttpRequest, post_id: int) -> HttpResponse:
+def post_schedule(request: WorkspaceRequest, post_id: int) -> HttpResponse:
     member = _member(request)
     post = get_object_or_404(Post, pk=post_id, workspace=member.workspace)
     form = ScheduleForm(request.POST, zone=workspace_settings.zone_of(member.workspace))
@@ -368,7 +368,7 @@ def post_schedule(request: HttpRequest, post_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.CONTENT_EDIT)
-def post_submit(request: HttpRequest, post_id: int) -> HttpResponse:
+def post_submit(request: WorkspaceRequest, post_id: int) -> HttpResponse:
     member = _member(request)
     post = get_object_or_404(Post, pk=post_id, workspace=member.workspace)
     try:
@@ -387,7 +387,7 @@ def post_submit(request: HttpRequest, post_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.CONTENT_EDIT)
-def post_delete(request: HttpRequest, post_id: int) -> HttpResponse:
+def post_delete(request: WorkspaceRequest, post_id: int) -> HttpResponse:
     member = _member(request)
     post = get_object_or_404(Post, pk=post_id, workspace=member.workspace)
     try:
@@ -401,7 +401,7 @@ def post_delete(request: HttpRequest, post_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.CONTENT_PUBLISH)
-def variant_publish_now(request: HttpRequest, variant_id: int) -> HttpResponse:
+def variant_publish_now(request: WorkspaceRequest, variant_id: int) -> HttpResponse:
     return variant_action(
         request,
         variant_id,

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 
 from kalrav import disk_full
 from kalrav.channels.models import Channel
-from kalrav.workspaces.access import SESSION_KEY, membership, workspace_view
+from kalrav.workspaces.access import SESSION_KEY, WorkspaceRequest, membership, workspace_view
 from kalrav.workspaces.models import Member
 from kalrav.workspaces.permissions import Perm, can
 
@@ -33,8 +33,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view(Perm.WORKSPACE_VIEW)
-def workspace_home(request: HttpRequest) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def workspace_home(request: WorkspaceRequest) -> HttpResponse:
+    member: Member = request.member
     for section in SECTIONS:
         if can(member.role, section.perm):
             return redirect("web:section", ws=member.workspace.slug, section=section.slug)
@@ -42,8 +42,8 @@ def workspace_home(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view(Perm.WORKSPACE_VIEW)
-def section(request: HttpRequest, section: str) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def section(request: WorkspaceRequest, section: str) -> HttpResponse:
+    member: Member = request.member
     found = BY_SLUG.get(section)
     if found is None:
         raise Http404

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django_htmx.middleware import HtmxDetails
 
-from kalrav.workspaces.models import Member
+from kalrav.workspaces.models import Member, Workspace
 from kalrav.workspaces.permissions import Perm
 
 SESSION_KEY = "kalrav_workspace"
+
+
+class WorkspaceRequest(HttpRequest):
+    """The request a `workspace_view` hands to its view. Only a type: the object is Django's own
+    request, on which the decorator has set `member` and `workspace` and HtmxMiddleware `htmx`."""
+
+    member: Member
+    workspace: Workspace
+    htmx: HtmxDetails
 
 
 def membership(user, slug: str) -> Member | None:
@@ -37,11 +48,12 @@ def workspace_view(perm: Perm) -> Callable:
                 raise Http404
             if not member.can(perm):
                 raise PermissionDenied
-            request.workspace = member.workspace  # type: ignore[attr-defined]
-            request.member = member  # type: ignore[attr-defined]
+            typed = cast(WorkspaceRequest, request)
+            typed.workspace = member.workspace
+            typed.member = member
             if request.session.get(SESSION_KEY) != ws:  # a write only when it changes
                 request.session[SESSION_KEY] = ws
-            return view(request, *args, **kwargs)
+            return view(typed, *args, **kwargs)
 
         guarded = login_required(wrapper)
         guarded.kalrav_perm = perm  # type: ignore[attr-defined]

@@ -18,7 +18,7 @@ from kalrav.accounts.forms import SignUpForm
 from kalrav.accounts.language import activate_for_response
 from kalrav.accounts.models import User
 from kalrav.workspaces import services
-from kalrav.workspaces.access import workspace_view
+from kalrav.workspaces.access import WorkspaceRequest, workspace_view
 from kalrav.workspaces.audit import ACTION_LABELS, Actor
 from kalrav.workspaces.forms import (
     AuditFilterForm,
@@ -65,8 +65,8 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view(Perm.WORKSPACE_VIEW)
-def general(request: HttpRequest) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def general(request: WorkspaceRequest) -> HttpResponse:
+    member: Member = request.member
     form = WorkspaceForm(request.POST or None, request.FILES or None, instance=member.workspace)
     if request.method == "POST":
         if not member.can(Perm.WORKSPACE_EDIT):
@@ -91,8 +91,8 @@ def general(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view(Perm.MEMBERS_VIEW)
-def members(request: HttpRequest) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def members(request: WorkspaceRequest) -> HttpResponse:
+    member: Member = request.member
     grantable = roles_grantable_by(member.role)
     form = InviteForm(request.POST or None, roles=grantable, initial={"role": Role.EDITOR})
     if request.method == "POST":
@@ -134,8 +134,8 @@ def members(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.MEMBERS_MANAGE)
-def member_role(request: HttpRequest, member_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def member_role(request: WorkspaceRequest, member_id: int) -> HttpResponse:
+    member: Member = request.member
     get_object_or_404(Member, pk=member_id, workspace=member.workspace)
     try:
         target = services.change_role(
@@ -154,8 +154,8 @@ def member_role(request: HttpRequest, member_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.WORKSPACE_VIEW)
-def member_remove(request: HttpRequest, member_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def member_remove(request: WorkspaceRequest, member_id: int) -> HttpResponse:
+    member: Member = request.member
     get_object_or_404(Member, pk=member_id, workspace=member.workspace)
     leaving = member_id == member.pk
     try:
@@ -174,8 +174,8 @@ def member_remove(request: HttpRequest, member_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.MEMBERS_MANAGE)
-def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def invitation_revoke(request: WorkspaceRequest, invitation_id: int) -> HttpResponse:
+    member: Member = request.member
     get_object_or_404(Invitation, pk=invitation_id, workspace=member.workspace)
     services.revoke_invitation(member, _actor(request), invitation_id)
     messages.success(request, _("Invitation withdrawn."))
@@ -183,15 +183,15 @@ def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
 
 
 @workspace_view(Perm.BRAND_VIEW)
-def brand(request: HttpRequest) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def brand(request: WorkspaceRequest) -> HttpResponse:
+    member: Member = request.member
     profile, _created = BrandProfile.objects.get_or_create(workspace=member.workspace)
     return render(request, "workspaces/brand.html", {"profile": profile, "section": "brand"})
 
 
 @workspace_view(Perm.BRAND_EDIT)
-def brand_edit(request: HttpRequest) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def brand_edit(request: WorkspaceRequest) -> HttpResponse:
+    member: Member = request.member
     profile, _created = BrandProfile.objects.get_or_create(workspace=member.workspace)
     form = BrandProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
@@ -211,8 +211,8 @@ def brand_edit(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view(Perm.AUDIT_VIEW)
-def audit_log(request: HttpRequest) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def audit_log(request: WorkspaceRequest) -> HttpResponse:
+    member: Member = request.member
     workspace = member.workspace
     form = AuditFilterForm(
         request.GET or None, actions=[(k, str(v)) for k, v in ACTION_LABELS.items()]
@@ -239,7 +239,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     for entry in page.object_list:
         entry.label = ACTION_LABELS.get(entry.action, entry.action)  # type: ignore[attr-defined]
-    template = "workspaces/_audit_rows.html" if request.htmx else "workspaces/audit.html"  # type: ignore[attr-defined]
+    template = "workspaces/_audit_rows.html" if request.htmx else "workspaces/audit.html"
     return render(request, template, {"form": form, "page": page, "section": "audit"})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from kalrav.inbox.corrections.services import correct_sentiment
 from kalrav.inbox.models import Message
-from kalrav.workspaces.access import workspace_view
+from kalrav.workspaces.access import WorkspaceRequest, workspace_view
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import Member
 from kalrav.workspaces.permissions import Perm
@@ -20,8 +20,8 @@ from kalrav.workspaces.permissions import Perm
 
 @require_POST
 @workspace_view(Perm.INBOX_SENTIMENT)
-def sentiment(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def sentiment(request: WorkspaceRequest, conversation_id: int, message_id: int) -> HttpResponse:
+    member: Member = request.member
     message = get_object_or_404(
         Message,
         pk=message_id,

@@ -48,11 +48,17 @@ class Migration(migrations.Migration):
                         (
                             "id",
                             models.BigAutoField(
-                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                                auto_created=True,
+                                primary_key=True,
+                                serialize=False,
+                                verbose_name="ID",
                             ),
                         ),
                         ("text", models.TextField(verbose_name="text")),
-                        ("language", models.CharField(blank=True, max_length=16, verbose_name="language")),
+                        (
+                            "language",
+                            models.CharField(blank=True, max_length=16, verbose_name="language"),
+                        ),
                         (
                             "label",
                             models.CharField(
@@ -94,7 +100,8 @@ class Migration(migrations.Migration):
                         "ordering": ["-created_at", "-pk"],
                         "constraints": [
                             models.UniqueConstraint(
-                                fields=("workspace", "source"), name="sentiment_correction_per_source"
+                                fields=("workspace", "source"),
+                                name="sentiment_correction_per_source",
                             )
                         ],
                     },

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -14,14 +14,14 @@ from kalrav.inbox.models import InboxSettings
 from kalrav.inbox.sla import report as sla_report
 from kalrav.inbox.sla import targets
 from kalrav.inbox.sla.forms import InboxSettingsForm, ReportRangeForm
-from kalrav.workspaces.access import workspace_view
+from kalrav.workspaces.access import WorkspaceRequest, workspace_view
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import Member
 from kalrav.workspaces.permissions import Perm
 
 
-def _report(request: HttpRequest) -> tuple[ReportRangeForm, sla_report.Report | None]:
-    member: Member = request.member  # type: ignore[attr-defined]
+def _report(request: WorkspaceRequest) -> tuple[ReportRangeForm, sla_report.Report | None]:
+    member: Member = request.member
     form = ReportRangeForm(request.GET or None)
     if request.GET and not form.is_valid():
         return form, None
@@ -30,7 +30,7 @@ def _report(request: HttpRequest) -> tuple[ReportRangeForm, sla_report.Report | 
 
 
 @workspace_view(Perm.INBOX_REPORT)
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: WorkspaceRequest) -> HttpResponse:
     form, found = _report(request)
     titles = {
         "team": _("By team"),
@@ -55,7 +55,7 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view(Perm.INBOX_REPORT)
-def report_csv(request: HttpRequest) -> HttpResponse:
+def report_csv(request: WorkspaceRequest) -> HttpResponse:
     _form, found = _report(request)
     if found is None:
         return HttpResponse(_("Choose a valid date range."), status=400, content_type="text/plain")
@@ -70,8 +70,8 @@ def report_csv(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view(Perm.WORKSPACE_EDIT)
-def inbox_settings(request: HttpRequest) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def inbox_settings(request: WorkspaceRequest) -> HttpResponse:
+    member: Member = request.member
     current = InboxSettings.for_workspace(member.workspace.pk)
     hours = "\n".join(
         f"{day} " + ", ".join(f"{a}-{b}" for a, b in windows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,7 +15,7 @@ from kalrav.hooks.models import Endpoint
 from kalrav.inbox.models import Conversation, Handoff, RoutingRule, Team
 from kalrav.inbox.teams import handoff, services
 from kalrav.inbox.teams.forms import RuleForm, TeamEditForm, TeamForm
-from kalrav.workspaces.access import workspace_view
+from kalrav.workspaces.access import WorkspaceRequest, workspace_view
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import Member
 from kalrav.workspaces.permissions import MATRIX, Perm
@@ -28,8 +28,8 @@ def _hours_text(hours: dict) -> str:
 
 
 @workspace_view(Perm.WORKSPACE_EDIT)
-def team(request: HttpRequest, team_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def team(request: WorkspaceRequest, team_id: int) -> HttpResponse:
+    member: Member = request.member
     found = get_object_or_404(Team, pk=team_id, workspace=member.workspace)
     people = Member.objects.filter(
         workspace=member.workspace, role__in=list(MATRIX[Perm.INBOX_VIEW])
@@ -76,8 +76,8 @@ def team(request: HttpRequest, team_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.INBOX_REPLY)
-def hand_off(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def hand_off(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
+    member: Member = request.member
     get_object_or_404(Conversation, pk=conversation_id, workspace=member.workspace)
     team_id = request.POST.get("team", "")
     try:
@@ -96,8 +96,8 @@ def hand_off(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.INBOX_REPLY)
-def handoff_retry(request: HttpRequest, handoff_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def handoff_retry(request: WorkspaceRequest, handoff_id: int) -> HttpResponse:
+    member: Member = request.member
     found = get_object_or_404(Handoff, pk=handoff_id, conversation__workspace=member.workspace)
     try:
         handoff.retry(member, Actor(user=request.user), found.pk)
@@ -111,9 +111,9 @@ def handoff_retry(request: HttpRequest, handoff_id: int) -> HttpResponse:
 
 
 @workspace_view(Perm.INBOX_VIEW)
-def routing(request: HttpRequest) -> HttpResponse:
+def routing(request: WorkspaceRequest) -> HttpResponse:
     """Teams and the ordered rules that route new conversations to them."""
-    member: Member = request.member  # type: ignore[attr-defined]
+    member: Member = request.member
     teams = Team.objects.filter(workspace=member.workspace)
     networks = channel_networks()
     team_form = TeamForm(
@@ -153,8 +153,8 @@ def routing(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.WORKSPACE_EDIT)
-def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def rule_delete(request: WorkspaceRequest, rule_id: int) -> HttpResponse:
+    member: Member = request.member
     get_object_or_404(RoutingRule, pk=rule_id, workspace=member.workspace)
     services.delete_rule(member, Actor(user=request.user), rule_id)
     messages.success(request, _("Rule deleted."))

@@ -21,7 +21,7 @@ from kalrav.connectors.base import Moderation
 from kalrav.inbox.forms import ReplyForm
 from kalrav.inbox.models import Conversation, Direction, InboxNotification, Message, SavedReply
 from kalrav.inbox.work import bulk, mentions, moderation, presence, replies, saved_views
-from kalrav.workspaces.access import workspace_view
+from kalrav.workspaces.access import WorkspaceRequest, workspace_view
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import Member
 from kalrav.workspaces.permissions import Perm
@@ -49,8 +49,8 @@ def _back(request: HttpRequest, member: Member) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.INBOX_REPLY)
-def bulk_action(request: HttpRequest) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def bulk_action(request: WorkspaceRequest) -> HttpResponse:
+    member: Member = request.member
     button = request.POST.get("action", "")
     if button == "mine":
         action, value = "assign", str(member.user_id)
@@ -78,10 +78,10 @@ def _list(member: Member, query: str = "") -> HttpResponse:
 
 
 @workspace_view(Perm.INBOX_VIEW)
-def views(request: HttpRequest) -> HttpResponse:
+def views(request: WorkspaceRequest) -> HttpResponse:
     """GET: the sidebar (htmx refreshes it; the page's URL says which filters are on screen).
     POST: save the filters on screen as a view."""
-    member: Member = request.member  # type: ignore[attr-defined]
+    member: Member = request.member
     if request.method == "POST":
         filters = saved_views.clean_filters(request.POST.get("query", ""))
         try:
@@ -97,12 +97,12 @@ def views(request: HttpRequest) -> HttpResponse:
             return _list(member, saved_views.querystring(filters))
         messages.success(request, _("View “%(name)s” saved.") % {"name": saved.name})
         return _list(member, saved_views.querystring(saved.filters))
-    current = getattr(request, "htmx", None) and request.htmx.current_url  # type: ignore[attr-defined]
+    current = getattr(request, "htmx", None) and request.htmx.current_url
     return render(request, "inbox/_views_sidebar.html", {"current_url": current or ""})
 
 
-def _change(request: HttpRequest, view_id: int, action) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def _change(request: WorkspaceRequest, view_id: int, action) -> HttpResponse:
+    member: Member = request.member
     try:
         done = action(member, Actor(user=request.user))
     except ObjectDoesNotExist:
@@ -116,7 +116,7 @@ def _change(request: HttpRequest, view_id: int, action) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.INBOX_VIEW)
-def view_change(request: HttpRequest, view_id: int) -> HttpResponse:
+def view_change(request: WorkspaceRequest, view_id: int) -> HttpResponse:
     name = request.POST.get("name")
     shared = request.POST.get("shared") == "on" if "shared_shown" in request.POST else None
 
@@ -129,7 +129,7 @@ def view_change(request: HttpRequest, view_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.INBOX_VIEW)
-def view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
+def view_delete(request: WorkspaceRequest, view_id: int) -> HttpResponse:
     def delete(member, actor):
         saved_views.delete_view(member, actor, view_id)
         return _("View deleted.")
@@ -141,15 +141,15 @@ LISTED = 100
 
 
 @workspace_view(Perm.INBOX_VIEW)
-def suggestions(request: HttpRequest) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def suggestions(request: WorkspaceRequest) -> HttpResponse:
+    member: Member = request.member
     found = mentions.suggest(member.workspace_id, request.GET.get("q", "")[:80])
     return render(request, "inbox/_mention_suggestions.html", {"people": found})
 
 
 @workspace_view(Perm.INBOX_VIEW)
-def notifications(request: HttpRequest) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def notifications(request: WorkspaceRequest) -> HttpResponse:
+    member: Member = request.member
     rows = InboxNotification.objects.filter(
         user=member.user, workspace=member.workspace
     ).select_related("conversation", "actor")[:LISTED]
@@ -167,10 +167,10 @@ def reply_guard(data) -> dict:
 
 @require_POST
 @workspace_view(Perm.INBOX_VIEW)
-def ping(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def ping(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
     """Called by the open conversation page every few seconds: records that this member is here
     (and typing, if so) and answers with who else is, and whether someone replied meanwhile."""
-    member: Member = request.member  # type: ignore[attr-defined]
+    member: Member = request.member
     conversation = get_object_or_404(Conversation, pk=conversation_id, workspace=member.workspace)
     if request.POST.get("leave") == "1":
         presence.leave(conversation.pk, member.user_id)
@@ -195,10 +195,12 @@ def ping(request: HttpRequest, conversation_id: int) -> HttpResponse:
     return render(request, "inbox/_presence.html", context)
 
 
-def reply_htmx(request: HttpRequest, conversation_id: int, text: str, guard: dict) -> HttpResponse:
+def reply_htmx(
+    request: WorkspaceRequest, conversation_id: int, text: str, guard: dict
+) -> HttpResponse:
     """Send a reply from the page without losing what was typed: on success the page reloads;
     on a collision or a refused text the form comes back with the text and the reason."""
-    member: Member = request.member  # type: ignore[attr-defined]
+    member: Member = request.member
     conversation = get_object_or_404(Conversation, pk=conversation_id, workspace=member.workspace)
     collision = None
     errors: list[str] = []
@@ -255,15 +257,15 @@ def _bar(request: HttpRequest, message: Message, refused: str = "") -> HttpRespo
     return render(request, "inbox/_message_actions.html", context)
 
 
-def _act(request: HttpRequest, message_id: int, action: Moderation) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def _act(request: WorkspaceRequest, message_id: int, action: Moderation) -> HttpResponse:
+    member: Member = request.member
     found = _message(member, message_id)
     refused = ""
     try:
         moderation.request(member, Actor(user=request.user), found.pk, action)
     except ValidationError as error:
         refused = " ".join(error.messages)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return _bar(request, _message(member, message_id), refused)
     if refused:
         messages.error(request, refused)
@@ -277,7 +279,7 @@ def _act(request: HttpRequest, message_id: int, action: Moderation) -> HttpRespo
 def _post(action: Moderation, perm: Perm) -> Callable[..., HttpResponse]:
     @require_POST
     @workspace_view(perm)
-    def view(request: HttpRequest, message_id: int) -> HttpResponse:
+    def view(request: WorkspaceRequest, message_id: int) -> HttpResponse:
         return _act(request, message_id, action)
 
     view.__name__ = view.__qualname__ = f"message_{action.value}"
@@ -292,7 +294,7 @@ delete = _post(Moderation.DELETE, moderation.NEEDS[Moderation.DELETE])
 
 
 @workspace_view(Perm.INBOX_VIEW)
-def actions(request: HttpRequest, message_id: int) -> HttpResponse:
+def actions(request: WorkspaceRequest, message_id: int) -> HttpResponse:
     """The action bar alone, which polls itself while the network has not answered."""
-    member: Member = request.member  # type: ignore[attr-defined]
+    member: Member = request.member
     return _bar(request, _message(member, message_id))

@@ -23,14 +23,14 @@ from kalrav.publishing.calendar import csv_import, exports, grid
 from kalrav.publishing.calendar.forms import CalendarFilterForm, ImportForm, PublishingSettingsForm
 from kalrav.publishing.delivery import notifications
 from kalrav.publishing.models import Post, Variant
-from kalrav.workspaces.access import workspace_view
+from kalrav.workspaces.access import WorkspaceRequest, workspace_view
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import Member
 from kalrav.workspaces.permissions import Perm
 
 
-def _member(request: HttpRequest) -> Member:
-    return request.member  # type: ignore[attr-defined]
+def _member(request: WorkspaceRequest) -> Member:
+    return request.member
 
 
 def variants_between(member: Member, first: date, last: date) -> QuerySet[Variant]:
@@ -117,7 +117,7 @@ def _quarter(span: grid.Span, by_day: dict) -> list[dict]:
 
 
 @workspace_view(Perm.CONTENT_VIEW)
-def calendar(request: HttpRequest) -> HttpResponse:
+def calendar(request: WorkspaceRequest) -> HttpResponse:
     member = _member(request)
     zone = workspace_settings.zone_of(member.workspace)
     today = timezone.now().astimezone(zone).date()
@@ -164,14 +164,14 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "anything_planned": Variant.objects.filter(post__workspace=member.workspace).exists(),
         "failures_unread": notifications.unread_count(request.user.pk, member.workspace.pk),
     }
-    template = "publishing/_calendar_body.html" if request.htmx else "publishing/calendar.html"  # type: ignore[attr-defined]
+    template = "publishing/_calendar_body.html" if request.htmx else "publishing/calendar.html"
     with timezone.override(zone):
         return render(request, template, context)
 
 
 @require_POST
 @workspace_view(Perm.CONTENT_EDIT)
-def move(request: HttpRequest, variant_id: int) -> HttpResponse:
+def move(request: WorkspaceRequest, variant_id: int) -> HttpResponse:
     member = _member(request)
     variant = get_object_or_404(Variant, pk=variant_id, post__workspace=member.workspace)
     try:
@@ -197,7 +197,7 @@ def _export_variants(request: HttpRequest, member: Member) -> list[Variant]:
 
 
 @workspace_view(Perm.CONTENT_VIEW)
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: WorkspaceRequest) -> HttpResponse:
     member = _member(request)
     body = exports.to_csv(
         _export_variants(request, member), workspace_settings.zone_of(member.workspace)
@@ -208,7 +208,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view(Perm.CONTENT_VIEW)
-def export_ics(request: HttpRequest) -> HttpResponse:
+def export_ics(request: WorkspaceRequest) -> HttpResponse:
     member = _member(request)
     body = exports.to_ics(_export_variants(request, member), member.workspace.name, timezone.now())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
@@ -217,7 +217,7 @@ def export_ics(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view(Perm.CONTENT_EDIT)
-def import_csv(request: HttpRequest) -> HttpResponse:
+def import_csv(request: WorkspaceRequest) -> HttpResponse:
     member = _member(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
@@ -237,7 +237,7 @@ def import_csv(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view(Perm.CONTENT_VIEW)
-def publishing_settings(request: HttpRequest) -> HttpResponse:
+def publishing_settings(request: WorkspaceRequest) -> HttpResponse:
     member = _member(request)
     current = workspace_settings.publishing_settings(member.workspace)
     form = PublishingSettingsForm(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,18 +11,18 @@ from django.views.decorators.http import require_POST
 from kalrav.publishing.editing import services
 from kalrav.publishing.models import Variant
 from kalrav.publishing.views import _actor, _member, variant_action
-from kalrav.workspaces.access import workspace_view
+from kalrav.workspaces.access import WorkspaceRequest, workspace_view
 from kalrav.workspaces.permissions import Perm
 
 
-def _act(request: HttpRequest, variant_id: int, action, done: str) -> HttpResponse:
+def _act(request: WorkspaceRequest, variant_id: int, action, done: str) -> HttpResponse:
     member, actor = _member(request), _actor(request)
     return variant_action(request, variant_id, lambda v: action(member, actor, v.pk), done)
 
 
 @require_POST
 @workspace_view(Perm.CONTENT_PUBLISH)
-def delete_published(request: HttpRequest, variant_id: int) -> HttpResponse:
+def delete_published(request: WorkspaceRequest, variant_id: int) -> HttpResponse:
     if request.POST.get("confirm") != "yes":
         member = _member(request)
         variant = get_object_or_404(Variant, pk=variant_id, post__workspace=member.workspace)
@@ -38,7 +38,7 @@ def delete_published(request: HttpRequest, variant_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.CONTENT_PUBLISH)
-def edit_published(request: HttpRequest, variant_id: int) -> HttpResponse:
+def edit_published(request: WorkspaceRequest, variant_id: int) -> HttpResponse:
     text = request.POST.get("text", "")
     return _act(
         request,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,15 +13,15 @@ from django.views.decorators.http import require_POST
 from kalrav.publishing.media import library
 from kalrav.publishing.media.forms import MediaUploadForm
 from kalrav.publishing.models import MediaAsset
-from kalrav.workspaces.access import workspace_view
+from kalrav.workspaces.access import WorkspaceRequest, workspace_view
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import Member
 from kalrav.workspaces.permissions import Perm
 
 
 @workspace_view(Perm.CONTENT_VIEW)
-def media_library(request: HttpRequest) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def media_library(request: WorkspaceRequest) -> HttpResponse:
+    member: Member = request.member
     form = MediaUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if not member.can(Perm.CONTENT_EDIT):
@@ -53,8 +53,8 @@ def media_library(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.CONTENT_EDIT)
-def update(request: HttpRequest, asset_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def update(request: WorkspaceRequest, asset_id: int) -> HttpResponse:
+    member: Member = request.member
     get_object_or_404(MediaAsset, pk=asset_id, workspace=member.workspace)
     library.update_media(
         member, Actor(user=request.user), asset_id, alt_text=request.POST.get("alt_text", "")
@@ -65,8 +65,8 @@ def update(request: HttpRequest, asset_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.CONTENT_EDIT)
-def delete(request: HttpRequest, asset_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def delete(request: WorkspaceRequest, asset_id: int) -> HttpResponse:
+    member: Member = request.member
     get_object_or_404(MediaAsset, pk=asset_id, workspace=member.workspace)
     try:
         library.delete_media(member, Actor(user=request.user), asset_id)

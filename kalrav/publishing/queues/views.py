@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,7 @@ from kalrav.publishing.queues import best_time, recurrence, services
 from kalrav.publishing.queues.forms import AddSlotForm, RecurrenceForm, SlotTextForm
 from kalrav.publishing.queues.models import QueueSlot
 from kalrav.publishing.views import _actor, _member, local_time, variant_action
-from kalrav.workspaces.access import workspace_view
+from kalrav.workspaces.access import WorkspaceRequest, workspace_view
 from kalrav.workspaces.models import Member
 from kalrav.workspaces.permissions import Perm
 
@@ -49,7 +49,7 @@ def channel_queue(member: Member, channel: Channel, text_form: SlotTextForm | No
     }
 
 
-def _page(request: HttpRequest, failed: dict | None = None, status: int = 200) -> HttpResponse:
+def _page(request: WorkspaceRequest, failed: dict | None = None, status: int = 200) -> HttpResponse:
     member = _member(request)
     zone = workspace_settings.zone_of(member.workspace)
     failed = failed or {}
@@ -67,7 +67,7 @@ def _page(request: HttpRequest, failed: dict | None = None, status: int = 200) -
 
 
 @workspace_view(Perm.CONTENT_VIEW)
-def queues_page(request: HttpRequest) -> HttpResponse:
+def queues_page(request: WorkspaceRequest) -> HttpResponse:
     return _page(request)
 
 
@@ -78,7 +78,7 @@ def _back(member: Member, channel_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.CONTENT_EDIT)
-def queue_replace(request: HttpRequest, channel_id: int) -> HttpResponse:
+def queue_replace(request: WorkspaceRequest, channel_id: int) -> HttpResponse:
     member = _member(request)
     channel = get_object_or_404(Channel, pk=channel_id, workspace=member.workspace)
     form = SlotTextForm(request.POST, prefix=f"c{channel.pk}")
@@ -96,7 +96,7 @@ def queue_replace(request: HttpRequest, channel_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.CONTENT_EDIT)
-def queue_add(request: HttpRequest, channel_id: int) -> HttpResponse:
+def queue_add(request: WorkspaceRequest, channel_id: int) -> HttpResponse:
     member = _member(request)
     channel = get_object_or_404(Channel, pk=channel_id, workspace=member.workspace)
     form = AddSlotForm(request.POST, prefix=f"a{channel.pk}")
@@ -114,7 +114,7 @@ def queue_add(request: HttpRequest, channel_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.CONTENT_EDIT)
-def queue_slot_delete(request: HttpRequest, slot_id: int) -> HttpResponse:
+def queue_slot_delete(request: WorkspaceRequest, slot_id: int) -> HttpResponse:
     member = _member(request)
     slot = get_object_or_404(QueueSlot, pk=slot_id, channel__workspace=member.workspace)
     services.remove_slot(member, _actor(request), slot.pk)
@@ -129,7 +129,7 @@ def _to_post(member: Member, post_id: int, anchor: str = "") -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.CONTENT_EDIT)
-def variant_queue(request: HttpRequest, variant_id: int) -> HttpResponse:
+def variant_queue(request: WorkspaceRequest, variant_id: int) -> HttpResponse:
     member = _member(request)
     return variant_action(
         request,
@@ -144,7 +144,7 @@ def variant_queue(request: HttpRequest, variant_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.CONTENT_EDIT)
-def post_queue(request: HttpRequest, post_id: int) -> HttpResponse:
+def post_queue(request: WorkspaceRequest, post_id: int) -> HttpResponse:
     member = _member(request)
     post = get_object_or_404(Post, pk=post_id, workspace=member.workspace)
     try:
@@ -168,7 +168,7 @@ def post_queue(request: HttpRequest, post_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.CONTENT_EDIT)
-def post_recurrence(request: HttpRequest, post_id: int) -> HttpResponse:
+def post_recurrence(request: WorkspaceRequest, post_id: int) -> HttpResponse:
     member = _member(request)
     post = get_object_or_404(Post, pk=post_id, workspace=member.workspace)
     form = RecurrenceForm(request.POST)
@@ -199,7 +199,7 @@ def post_recurrence(request: HttpRequest, post_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Perm.CONTENT_EDIT)
-def post_recurrence_clear(request: HttpRequest, post_id: int) -> HttpResponse:
+def post_recurrence_clear(request: WorkspaceRequest, post_id: int) -> HttpResponse:
     member = _member(request)
     post = get_object_or_404(Post, pk=post_id, workspace=member.workspace)
     recurrence.clear_recurrence(member, _actor(request), post.pk)
