@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from kalrav.api import tokens
-from kalrav.api.auth import caller
+from kalrav.api.auth import ApiRequest, caller, requires
 from kalrav.api.models import ApiToken
 from kalrav.api.schemas import (
     ERRORS,
@@ -47,11 +47,11 @@ def me(request: HttpRequest):
 @router.get(
     "/workspaces/{ws}/tokens",
     response={200: list[TokenOut], **ERRORS},
-    openapi_extra=perm(Perm.TOKENS_USE),
     tags=["tokens"],
 )
-def list_tokens(request: HttpRequest, ws: str):
-    member = caller(request).member(ws, Perm.TOKENS_USE)
+@requires(Perm.TOKENS_USE)
+def list_tokens(request: ApiRequest, ws: str):
+    member = request.member
     return ApiToken.objects.filter(workspace=member.workspace, user=member.user).select_related(
         "user"
     )
@@ -60,13 +60,14 @@ def list_tokens(request: HttpRequest, ws: str):
 @router.post(
     "/workspaces/{ws}/tokens",
     response={201: TokenCreatedOut, **ERRORS},
-    openapi_extra={**perm(Perm.TOKENS_USE), **session_only()},
+    openapi_extra=session_only(),
     tags=["tokens"],
     summary="Create a token (signed-in session only; expires after `days`, 90 by default)",
 )
-def create_token(request: HttpRequest, ws: str, payload: TokenIn):
+@requires(Perm.TOKENS_USE)
+def create_token(request: ApiRequest, ws: str, payload: TokenIn):
     who = caller(request)
-    member = who.member(ws, Perm.TOKENS_USE)
+    member = request.member
     tokens.require_signed_in_session(request, token=who.token)
     record, token = tokens.create_token(member, who.actor, **payload.dict())
     return Status(201, {**TokenOut.from_orm(record).model_dump(), "token": token})
@@ -75,13 +76,14 @@ def create_token(request: HttpRequest, ws: str, payload: TokenIn):
 @router.post(
     "/workspaces/{ws}/tokens/{token_id}/renew",
     response={200: TokenOut, **ERRORS},
-    openapi_extra={**perm(Perm.TOKENS_USE), **session_only()},
+    openapi_extra=session_only(),
     tags=["tokens"],
     summary="Renew one of your tokens for `days` (query, 90 by default) more from now (signed-in session only)",
 )
-def renew_token(request: HttpRequest, ws: str, token_id: int, days: int = tokens.DEFAULT_DAYS):
+@requires(Perm.TOKENS_USE)
+def renew_token(request: ApiRequest, ws: str, token_id: int, days: int = tokens.DEFAULT_DAYS):
     who = caller(request)
-    member = who.member(ws, Perm.TOKENS_USE)
+    member = request.member
     tokens.require_signed_in_session(request, token=who.token)
     return tokens.renew_token(member, who.actor, token_id, days=days)
 
@@ -89,11 +91,11 @@ def renew_token(request: HttpRequest, ws: str, token_id: int, days: int = tokens
 @router.delete(
     "/workspaces/{ws}/tokens/{token_id}",
     response={204: None, **ERRORS},
-    openapi_extra=perm(Perm.TOKENS_USE),
     tags=["tokens"],
 )
-def revoke_token(request: HttpRequest, ws: str, token_id: int):
+@requires(Perm.TOKENS_USE)
+def revoke_token(request: ApiRequest, ws: str, token_id: int):
     who = caller(request)
-    member = who.member(ws, Perm.TOKENS_USE)
+    member = request.member
     tokens.revoke_token(member, who.actor, token_id)
     return Status(204, None)

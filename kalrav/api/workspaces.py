@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
-from kalrav.api.auth import caller
+from kalrav.api.auth import ApiRequest, caller, requires
 from kalrav.api.schemas import ERRORS, perm
 from kalrav.workspaces import services
 from kalrav.workspaces.models import AuditEntry, BrandProfile, Invitation, Member
@@ -169,19 +169,17 @@ def create_workspace(request: HttpRequest, payload: WorkspaceIn):
     )
 
 
-@router.get(
-    "/{ws}", response={200: WorkspaceOut, **ERRORS}, openapi_extra=perm(Perm.WORKSPACE_VIEW)
-)
-def get_workspace(request: HttpRequest, ws: str):
-    return _workspace_out(caller(request).member(ws, Perm.WORKSPACE_VIEW))
+@router.get("/{ws}", response={200: WorkspaceOut, **ERRORS})
+@requires(Perm.WORKSPACE_VIEW)
+def get_workspace(request: ApiRequest, ws: str):
+    return _workspace_out(request.member)
 
 
-@router.patch(
-    "/{ws}", response={200: WorkspaceOut, **ERRORS}, openapi_extra=perm(Perm.WORKSPACE_EDIT)
-)
-def update_workspace(request: HttpRequest, ws: str, payload: WorkspacePatch):
+@router.patch("/{ws}", response={200: WorkspaceOut, **ERRORS})
+@requires(Perm.WORKSPACE_EDIT)
+def update_workspace(request: ApiRequest, ws: str, payload: WorkspacePatch):
     who = caller(request)
-    member = who.member(ws, Perm.WORKSPACE_EDIT)
+    member = request.member
     member.workspace = services.update_workspace(
         member, who.actor, **payload.dict(exclude_unset=True, exclude_none=True)
     )
@@ -191,10 +189,10 @@ def update_workspace(request: HttpRequest, ws: str, payload: WorkspacePatch):
 @router.get(
     "/{ws}/members",
     response={200: list[MemberOut], **ERRORS},
-    openapi_extra=perm(Perm.MEMBERS_VIEW),
 )
-def list_members(request: HttpRequest, ws: str):
-    member = caller(request).member(ws, Perm.MEMBERS_VIEW)
+@requires(Perm.MEMBERS_VIEW)
+def list_members(request: ApiRequest, ws: str):
+    member = request.member
     return [
         _member_out(m)
         for m in Member.objects.filter(workspace=member.workspace).select_related("user")
@@ -204,11 +202,11 @@ def list_members(request: HttpRequest, ws: str):
 @router.patch(
     "/{ws}/members/{member_id}",
     response={200: MemberOut, **ERRORS},
-    openapi_extra=perm(Perm.MEMBERS_MANAGE),
 )
-def change_role(request: HttpRequest, ws: str, member_id: int, payload: RoleIn):
+@requires(Perm.MEMBERS_MANAGE)
+def change_role(request: ApiRequest, ws: str, member_id: int, payload: RoleIn):
     who = caller(request)
-    member = who.member(ws, Perm.MEMBERS_MANAGE)
+    member = request.member
     return _member_out(services.change_role(member, who.actor, member_id, payload.role))
 
 
@@ -227,10 +225,10 @@ def remove_member(request: HttpRequest, ws: str, member_id: int):
 @router.get(
     "/{ws}/invitations",
     response={200: list[InvitationOut], **ERRORS},
-    openapi_extra=perm(Perm.MEMBERS_MANAGE),
 )
-def list_invitations(request: HttpRequest, ws: str):
-    member = caller(request).member(ws, Perm.MEMBERS_MANAGE)
+@requires(Perm.MEMBERS_MANAGE)
+def list_invitations(request: ApiRequest, ws: str):
+    member = request.member
     return [
         i
         for i in Invitation.objects.filter(
@@ -243,11 +241,11 @@ def list_invitations(request: HttpRequest, ws: str):
 @router.post(
     "/{ws}/invitations",
     response={201: InvitationOut, **ERRORS},
-    openapi_extra=perm(Perm.MEMBERS_MANAGE),
 )
-def invite(request: HttpRequest, ws: str, payload: InvitationIn):
+@requires(Perm.MEMBERS_MANAGE)
+def invite(request: ApiRequest, ws: str, payload: InvitationIn):
     who = caller(request)
-    member = who.member(ws, Perm.MEMBERS_MANAGE)
+    member = request.member
     invitation, _token = services.invite(member, who.actor, email=payload.email, role=payload.role)
     send_invitation_email(invitation.pk)
     return Status(201, invitation)
@@ -256,37 +254,36 @@ def invite(request: HttpRequest, ws: str, payload: InvitationIn):
 @router.delete(
     "/{ws}/invitations/{invitation_id}",
     response={204: None, **ERRORS},
-    openapi_extra=perm(Perm.MEMBERS_MANAGE),
 )
-def revoke_invitation(request: HttpRequest, ws: str, invitation_id: int):
+@requires(Perm.MEMBERS_MANAGE)
+def revoke_invitation(request: ApiRequest, ws: str, invitation_id: int):
     who = caller(request)
-    member = who.member(ws, Perm.MEMBERS_MANAGE)
+    member = request.member
     services.revoke_invitation(member, who.actor, invitation_id)
     return Status(204, None)
 
 
-@router.get("/{ws}/brand", response={200: BrandOut, **ERRORS}, openapi_extra=perm(Perm.BRAND_VIEW))
-def get_brand(request: HttpRequest, ws: str):
-    member = caller(request).member(ws, Perm.BRAND_VIEW)
+@router.get("/{ws}/brand", response={200: BrandOut, **ERRORS})
+@requires(Perm.BRAND_VIEW)
+def get_brand(request: ApiRequest, ws: str):
+    member = request.member
     return BrandProfile.objects.get_or_create(workspace=member.workspace)[0]
 
 
-@router.patch(
-    "/{ws}/brand", response={200: BrandOut, **ERRORS}, openapi_extra=perm(Perm.BRAND_EDIT)
-)
-def update_brand(request: HttpRequest, ws: str, payload: BrandPatch):
+@router.patch("/{ws}/brand", response={200: BrandOut, **ERRORS})
+@requires(Perm.BRAND_EDIT)
+def update_brand(request: ApiRequest, ws: str, payload: BrandPatch):
     who = caller(request)
-    member = who.member(ws, Perm.BRAND_EDIT)
+    member = request.member
     return services.update_brand_profile(
         member, who.actor, **payload.dict(exclude_unset=True, exclude_none=True)
     )
 
 
-@router.get(
-    "/{ws}/audit", response={200: list[AuditOut], **ERRORS}, openapi_extra=perm(Perm.AUDIT_VIEW)
-)
-def audit(request: HttpRequest, ws: str, filters: Query[AuditFilter]):
-    member = caller(request).member(ws, Perm.AUDIT_VIEW)
+@router.get("/{ws}/audit", response={200: list[AuditOut], **ERRORS})
+@requires(Perm.AUDIT_VIEW)
+def audit(request: ApiRequest, ws: str, filters: Query[AuditFilter]):
+    member = request.member
     entries = AuditEntry.objects.filter(workspace=member.workspace)
     if filters.action:
         entries = entries.filter(action=filters.action)

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
-from kalrav.api.auth import caller
-from kalrav.api.schemas import ERRORS, perm
+from kalrav.api.auth import ApiRequest, caller, requires
+from kalrav.api.schemas import ERRORS
 from kalrav.channels import services
 from kalrav.channels.models import Channel
 from kalrav.workspaces.permissions import Perm
@@ -39,19 +38,18 @@ class ChannelIn(Schema):
 @router.get(
     "/{ws}/channels",
     response={200: list[ChannelOut], **ERRORS},
-    openapi_extra=perm(Perm.CHANNELS_VIEW),
 )
-def list_channels(request: HttpRequest, ws: str):
-    member = caller(request).member(ws, Perm.CHANNELS_VIEW)
+@requires(Perm.CHANNELS_VIEW)
+def list_channels(request: ApiRequest, ws: str):
+    member = request.member
     return Channel.objects.filter(workspace=member.workspace)
 
 
-@router.post(
-    "/{ws}/channels", response={201: ChannelOut, **ERRORS}, openapi_extra=perm(Perm.CHANNELS_MANAGE)
-)
-def connect_channel(request: HttpRequest, ws: str, payload: ChannelIn):
+@router.post("/{ws}/channels", response={201: ChannelOut, **ERRORS})
+@requires(Perm.CHANNELS_MANAGE)
+def connect_channel(request: ApiRequest, ws: str, payload: ChannelIn):
     who = caller(request)
-    member = who.member(ws, Perm.CHANNELS_MANAGE)
+    member = request.member
     channel = services.connect_channel(
         member, who.actor, network=payload.network, name=payload.name, values=payload.settings
     )
@@ -61,42 +59,42 @@ def connect_channel(request: HttpRequest, ws: str, payload: ChannelIn):
 @router.get(
     "/{ws}/channels/{channel_id}",
     response={200: ChannelOut, **ERRORS},
-    openapi_extra=perm(Perm.CHANNELS_VIEW),
 )
-def get_channel(request: HttpRequest, ws: str, channel_id: int):
-    member = caller(request).member(ws, Perm.CHANNELS_VIEW)
+@requires(Perm.CHANNELS_VIEW)
+def get_channel(request: ApiRequest, ws: str, channel_id: int):
+    member = request.member
     return get_object_or_404(Channel, pk=channel_id, workspace=member.workspace)
 
 
 @router.post(
     "/{ws}/channels/{channel_id}/pause",
     response={200: ChannelOut, **ERRORS},
-    openapi_extra=perm(Perm.CHANNELS_MANAGE),
 )
-def pause_channel(request: HttpRequest, ws: str, channel_id: int):
+@requires(Perm.CHANNELS_MANAGE)
+def pause_channel(request: ApiRequest, ws: str, channel_id: int):
     who = caller(request)
-    member = who.member(ws, Perm.CHANNELS_MANAGE)
+    member = request.member
     return services.pause_channel(member, who.actor, channel_id)
 
 
 @router.post(
     "/{ws}/channels/{channel_id}/resume",
     response={200: ChannelOut, **ERRORS},
-    openapi_extra=perm(Perm.CHANNELS_MANAGE),
 )
-def resume_channel(request: HttpRequest, ws: str, channel_id: int):
+@requires(Perm.CHANNELS_MANAGE)
+def resume_channel(request: ApiRequest, ws: str, channel_id: int):
     who = caller(request)
-    member = who.member(ws, Perm.CHANNELS_MANAGE)
+    member = request.member
     return services.resume_channel(member, who.actor, channel_id)
 
 
 @router.delete(
     "/{ws}/channels/{channel_id}",
     response={204: None, **ERRORS},
-    openapi_extra=perm(Perm.CHANNELS_MANAGE),
 )
-def remove_channel(request: HttpRequest, ws: str, channel_id: int):
+@requires(Perm.CHANNELS_MANAGE)
+def remove_channel(request: ApiRequest, ws: str, channel_id: int):
     who = caller(request)
-    member = who.member(ws, Perm.CHANNELS_MANAGE)
+    member = request.member
     services.remove_channel(member, who.actor, channel_id)
     return Status(204, None)

@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
-from kalrav.api.auth import caller
-from kalrav.api.schemas import ERRORS, perm
+from kalrav.api.auth import ApiRequest, caller, requires
+from kalrav.api.schemas import ERRORS
 from kalrav.hooks import services
 from kalrav.hooks.models import Endpoint
 from kalrav.workspaces.permissions import Perm
@@ -70,22 +69,22 @@ def _with_secret(endpoint: Endpoint, secret: str) -> dict:
 @router.get(
     "/{ws}/webhooks",
     response={200: list[EndpointOut], **ERRORS},
-    openapi_extra=perm(Perm.WEBHOOKS_MANAGE),
 )
-def list_endpoints(request: HttpRequest, ws: str):
-    member = caller(request).member(ws, Perm.WEBHOOKS_MANAGE)
+@requires(Perm.WEBHOOKS_MANAGE)
+def list_endpoints(request: ApiRequest, ws: str):
+    member = request.member
     return list(Endpoint.objects.filter(workspace=member.workspace))
 
 
 @router.post(
     "/{ws}/webhooks",
     response={201: EndpointWithSecretOut, **ERRORS},
-    openapi_extra=perm(Perm.WEBHOOKS_MANAGE),
 )
-def create_endpoint(request: HttpRequest, ws: str, payload: EndpointIn):
+@requires(Perm.WEBHOOKS_MANAGE)
+def create_endpoint(request: ApiRequest, ws: str, payload: EndpointIn):
     """The answer holds `secret` once: keep it to verify `Kalrav-Signature` (docs/webhooks.md)."""
     who = caller(request)
-    member = who.member(ws, Perm.WEBHOOKS_MANAGE)
+    member = request.member
     endpoint, secret = services.create_endpoint(
         member, who.actor, url=payload.url, events=payload.events, description=payload.description
     )
@@ -95,21 +94,21 @@ def create_endpoint(request: HttpRequest, ws: str, payload: EndpointIn):
 @router.get(
     "/{ws}/webhooks/{endpoint_id}",
     response={200: EndpointOut, **ERRORS},
-    openapi_extra=perm(Perm.WEBHOOKS_MANAGE),
 )
-def get_endpoint(request: HttpRequest, ws: str, endpoint_id: int):
-    member = caller(request).member(ws, Perm.WEBHOOKS_MANAGE)
+@requires(Perm.WEBHOOKS_MANAGE)
+def get_endpoint(request: ApiRequest, ws: str, endpoint_id: int):
+    member = request.member
     return get_object_or_404(Endpoint, pk=endpoint_id, workspace=member.workspace)
 
 
 @router.patch(
     "/{ws}/webhooks/{endpoint_id}",
     response={200: EndpointOut, **ERRORS},
-    openapi_extra=perm(Perm.WEBHOOKS_MANAGE),
 )
-def update_endpoint(request: HttpRequest, ws: str, endpoint_id: int, payload: EndpointPatch):
+@requires(Perm.WEBHOOKS_MANAGE)
+def update_endpoint(request: ApiRequest, ws: str, endpoint_id: int, payload: EndpointPatch):
     who = caller(request)
-    member = who.member(ws, Perm.WEBHOOKS_MANAGE)
+    member = request.member
     return services.update_endpoint(
         member, who.actor, endpoint_id, **payload.model_dump(exclude_unset=True)
     )
@@ -118,37 +117,35 @@ def update_endpoint(request: HttpRequest, ws: str, endpoint_id: int, payload: En
 @router.delete(
     "/{ws}/webhooks/{endpoint_id}",
     response={204: None, **ERRORS},
-    openapi_extra=perm(Perm.WEBHOOKS_MANAGE),
 )
-def delete_endpoint(request: HttpRequest, ws: str, endpoint_id: int):
+@requires(Perm.WEBHOOKS_MANAGE)
+def delete_endpoint(request: ApiRequest, ws: str, endpoint_id: int):
     who = caller(request)
-    services.delete_endpoint(who.member(ws, Perm.WEBHOOKS_MANAGE), who.actor, endpoint_id)
+    services.delete_endpoint(request.member, who.actor, endpoint_id)
     return Status(204, None)
 
 
 @router.post(
     "/{ws}/webhooks/{endpoint_id}/secret",
     response={200: EndpointWithSecretOut, **ERRORS},
-    openapi_extra=perm(Perm.WEBHOOKS_MANAGE),
 )
-def rotate_secret(request: HttpRequest, ws: str, endpoint_id: int):
+@requires(Perm.WEBHOOKS_MANAGE)
+def rotate_secret(request: ApiRequest, ws: str, endpoint_id: int):
     """A new secret, returned once; deliveries are signed with it from now on."""
     who = caller(request)
-    endpoint, secret = services.rotate_secret(
-        who.member(ws, Perm.WEBHOOKS_MANAGE), who.actor, endpoint_id
-    )
+    endpoint, secret = services.rotate_secret(request.member, who.actor, endpoint_id)
     return _with_secret(endpoint, secret)
 
 
 @router.post(
     "/{ws}/webhooks/{endpoint_id}/test",
     response={202: DeliveryOut, **ERRORS},
-    openapi_extra=perm(Perm.WEBHOOKS_MANAGE),
 )
-def send_test(request: HttpRequest, ws: str, endpoint_id: int):
+@requires(Perm.WEBHOOKS_MANAGE)
+def send_test(request: ApiRequest, ws: str, endpoint_id: int):
     """Send a `ping` event; read its outcome from the deliveries."""
     who = caller(request)
-    delivery = services.send_test(who.member(ws, Perm.WEBHOOKS_MANAGE), who.actor, endpoint_id)
+    delivery = services.send_test(request.member, who.actor, endpoint_id)
     delivery.refresh_from_db()
     return Status(202, delivery)
 
@@ -156,10 +153,10 @@ def send_test(request: HttpRequest, ws: str, endpoint_id: int):
 @router.get(
     "/{ws}/webhooks/{endpoint_id}/deliveries",
     response={200: list[DeliveryOut], **ERRORS},
-    openapi_extra=perm(Perm.WEBHOOKS_MANAGE),
 )
-def deliveries(request: HttpRequest, ws: str, endpoint_id: int):
+@requires(Perm.WEBHOOKS_MANAGE)
+def deliveries(request: ApiRequest, ws: str, endpoint_id: int):
     """The most recent deliveries first (50)."""
-    member = caller(request).member(ws, Perm.WEBHOOKS_MANAGE)
+    member = request.member
     endpoint = get_object_or_404(Endpoint, pk=endpoint_id, workspace=member.workspace)
     return list(endpoint.deliveries.all()[:RECENT])

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
-from kalrav.api.auth import caller
-from kalrav.api.schemas import ERRORS, perm
+from kalrav.api.auth import ApiRequest, requires
+from kalrav.api.schemas import ERRORS
 from kalrav.inbox.models import Conversation, ConversationState
 from kalrav.inbox.work import conversations, replies
 from kalrav.workspaces.permissions import Perm
@@ -96,13 +95,6 @@ class ReplyIn(TextIn):
     confirm: bool = False
 
 
-def _acting(request: HttpRequest, ws: str, permission: Perm):
-    """The caller's membership and who to record; the services answer 404 (through the API's
-    error handler) for a conversation outside the workspace."""
-    who = caller(request)
-    return who.member(ws, permission), who.actor
-
-
 def _conversations(member):
     return Conversation.objects.filter(workspace=member.workspace)
 
@@ -110,10 +102,10 @@ def _conversations(member):
 @router.get(
     "/{ws}/conversations",
     response={200: list[ConversationOut], **ERRORS},
-    openapi_extra=perm(Perm.INBOX_VIEW),
 )
-def list_conversations(request: HttpRequest, ws: str, filters: Query[ConversationFilter]):
-    member = caller(request).member(ws, Perm.INBOX_VIEW)
+@requires(Perm.INBOX_VIEW)
+def list_conversations(request: ApiRequest, ws: str, filters: Query[ConversationFilter]):
+    member = request.member
     found = _conversations(member)
     if filters.state:
         found = found.filter(state=filters.state)
@@ -135,10 +127,10 @@ def list_conversations(request: HttpRequest, ws: str, filters: Query[Conversatio
 @router.get(
     "/{ws}/conversations/{conversation_id}",
     response={200: ConversationDetail, **ERRORS},
-    openapi_extra=perm(Perm.INBOX_VIEW),
 )
-def get_conversation(request: HttpRequest, ws: str, conversation_id: int):
-    member = caller(request).member(ws, Perm.INBOX_VIEW)
+@requires(Perm.INBOX_VIEW)
+def get_conversation(request: ApiRequest, ws: str, conversation_id: int):
+    member = request.member
     found = get_object_or_404(_conversations(member), pk=conversation_id)
     found.messages_list = list(found.messages.all())  # type: ignore[attr-defined]
     return {**ConversationOut.from_orm(found).model_dump(), "messages": found.messages_list}  # type: ignore[attr-defined]
@@ -147,10 +139,10 @@ def get_conversation(request: HttpRequest, ws: str, conversation_id: int):
 @router.post(
     "/{ws}/conversations/{conversation_id}/assign",
     response={200: ConversationOut, **ERRORS},
-    openapi_extra=perm(Perm.INBOX_REPLY),
 )
-def assign(request: HttpRequest, ws: str, conversation_id: int, payload: AssignIn):
-    member, actor = _acting(request, ws, Perm.INBOX_REPLY)
+@requires(Perm.INBOX_REPLY)
+def assign(request: ApiRequest, ws: str, conversation_id: int, payload: AssignIn):
+    member, actor = request.member, request.auth.actor
     return conversations.assign(
         member, actor, conversation_id, assignee_id=payload.assignee_id, team_id=payload.team_id
     )
@@ -159,31 +151,31 @@ def assign(request: HttpRequest, ws: str, conversation_id: int, payload: AssignI
 @router.post(
     "/{ws}/conversations/{conversation_id}/state",
     response={200: ConversationOut, **ERRORS},
-    openapi_extra=perm(Perm.INBOX_REPLY),
 )
-def set_state(request: HttpRequest, ws: str, conversation_id: int, payload: StateIn):
-    member, actor = _acting(request, ws, Perm.INBOX_REPLY)
+@requires(Perm.INBOX_REPLY)
+def set_state(request: ApiRequest, ws: str, conversation_id: int, payload: StateIn):
+    member, actor = request.member, request.auth.actor
     return conversations.set_state(member, actor, conversation_id, payload.state)
 
 
 @router.post(
     "/{ws}/conversations/{conversation_id}/tags",
     response={200: ConversationOut, **ERRORS},
-    openapi_extra=perm(Perm.INBOX_REPLY),
 )
-def set_tags(request: HttpRequest, ws: str, conversation_id: int, payload: TagsIn):
-    member, actor = _acting(request, ws, Perm.INBOX_REPLY)
+@requires(Perm.INBOX_REPLY)
+def set_tags(request: ApiRequest, ws: str, conversation_id: int, payload: TagsIn):
+    member, actor = request.member, request.auth.actor
     return conversations.set_tags(member, actor, conversation_id, payload.tags)
 
 
 @router.post(
     "/{ws}/conversations/{conversation_id}/replies",
     response={202: MessageOut, **ERRORS},
-    openapi_extra=perm(Perm.INBOX_REPLY),
 )
-def reply(request: HttpRequest, ws: str, conversation_id: int, payload: ReplyIn):
+@requires(Perm.INBOX_REPLY)
+def reply(request: ApiRequest, ws: str, conversation_id: int, payload: ReplyIn):
     """Queue a reply; `delivery` turns to `sent` (or `failed` with the network's words) once tried."""
-    member, actor = _acting(request, ws, Perm.INBOX_REPLY)
+    member, actor = request.member, request.auth.actor
     return Status(
         202,
         replies.reply(
@@ -200,9 +192,9 @@ def reply(request: HttpRequest, ws: str, conversation_id: int, payload: ReplyIn)
 @router.post(
     "/{ws}/conversations/{conversation_id}/notes",
     response={201: None, **ERRORS},
-    openapi_extra=perm(Perm.INBOX_VIEW),
 )
-def note(request: HttpRequest, ws: str, conversation_id: int, payload: TextIn):
-    member, actor = _acting(request, ws, Perm.INBOX_VIEW)
+@requires(Perm.INBOX_VIEW)
+def note(request: ApiRequest, ws: str, conversation_id: int, payload: TextIn):
+    member, actor = request.member, request.auth.actor
     conversations.add_note(member, actor, conversation_id, payload.text)
     return Status(201, None)

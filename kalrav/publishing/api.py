@@ -9,14 +9,13 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
-from kalrav.api.auth import caller
-from kalrav.api.schemas import ERRORS, perm
+from kalrav.api.auth import ApiRequest, caller, requires
+from kalrav.api.schemas import ERRORS
 from kalrav.publishing import approvals, posts, scheduling, workspace_settings
 from kalrav.publishing.calendar import grid
 from kalrav.publishing.calendar.views import variants_between
@@ -206,55 +205,52 @@ def _variant(member, variant_id: int) -> Variant:
     )
 
 
-@router.get(
-    "/{ws}/posts", response={200: list[PostOut], **ERRORS}, openapi_extra=perm(Perm.CONTENT_VIEW)
-)
-def list_posts(request: HttpRequest, ws: str, campaign: str = "", limit: int = 100):
-    member = caller(request).member(ws, Perm.CONTENT_VIEW)
+@router.get("/{ws}/posts", response={200: list[PostOut], **ERRORS})
+@requires(Perm.CONTENT_VIEW)
+def list_posts(request: ApiRequest, ws: str, campaign: str = "", limit: int = 100):
+    member = request.member
     found = Post.objects.filter(workspace=member.workspace)
     if campaign:
         found = found.filter(campaign=campaign)
     return found[: max(1, min(limit, 500))]
 
 
-@router.post(
-    "/{ws}/posts", response={201: PostOut, **ERRORS}, openapi_extra=perm(Perm.CONTENT_EDIT)
-)
-def create_post(request: HttpRequest, ws: str, payload: PostIn):
+@router.post("/{ws}/posts", response={201: PostOut, **ERRORS})
+@requires(Perm.CONTENT_EDIT)
+def create_post(request: ApiRequest, ws: str, payload: PostIn):
     who = caller(request)
-    member = who.member(ws, Perm.CONTENT_EDIT)
+    member = request.member
     return Status(201, posts.create_post(member, who.actor, **payload.dict()))
 
 
 @router.get(
     "/{ws}/posts/{post_id}",
     response={200: PostOut, **ERRORS},
-    openapi_extra=perm(Perm.CONTENT_VIEW),
 )
-def get_post(request: HttpRequest, ws: str, post_id: int):
-    member = caller(request).member(ws, Perm.CONTENT_VIEW)
+@requires(Perm.CONTENT_VIEW)
+def get_post(request: ApiRequest, ws: str, post_id: int):
+    member = request.member
     return get_object_or_404(Post, pk=post_id, workspace=member.workspace)
 
 
 @router.patch(
     "/{ws}/posts/{post_id}",
     response={200: PostOut, **ERRORS},
-    openapi_extra=perm(Perm.CONTENT_EDIT),
 )
-def update_post(request: HttpRequest, ws: str, post_id: int, payload: PostPatch):
+@requires(Perm.CONTENT_EDIT)
+def update_post(request: ApiRequest, ws: str, post_id: int, payload: PostPatch):
     who = caller(request)
-    member = who.member(ws, Perm.CONTENT_EDIT)
+    member = request.member
     fields = payload.dict(exclude_none=True)
     channel_ids = fields.pop("channel_ids", None)
     return posts.update_post(member, who.actor, post_id, channel_ids=channel_ids, **fields)
 
 
-@router.delete(
-    "/{ws}/posts/{post_id}", response={204: None, **ERRORS}, openapi_extra=perm(Perm.CONTENT_EDIT)
-)
-def delete_post(request: HttpRequest, ws: str, post_id: int):
+@router.delete("/{ws}/posts/{post_id}", response={204: None, **ERRORS})
+@requires(Perm.CONTENT_EDIT)
+def delete_post(request: ApiRequest, ws: str, post_id: int):
     who = caller(request)
-    member = who.member(ws, Perm.CONTENT_EDIT)
+    member = request.member
     posts.delete_post(member, who.actor, post_id)
     return Status(204, None)
 
@@ -262,21 +258,21 @@ def delete_post(request: HttpRequest, ws: str, post_id: int):
 @router.get(
     "/{ws}/variants/{variant_id}",
     response={200: VariantOut, **ERRORS},
-    openapi_extra=perm(Perm.CONTENT_VIEW),
 )
-def get_variant(request: HttpRequest, ws: str, variant_id: int):
-    member = caller(request).member(ws, Perm.CONTENT_VIEW)
+@requires(Perm.CONTENT_VIEW)
+def get_variant(request: ApiRequest, ws: str, variant_id: int):
+    member = request.member
     return _variant(member, variant_id)
 
 
 @router.patch(
     "/{ws}/variants/{variant_id}",
     response={200: VariantOut, **ERRORS},
-    openapi_extra=perm(Perm.CONTENT_EDIT),
 )
-def edit_variant(request: HttpRequest, ws: str, variant_id: int, payload: VariantPatch):
+@requires(Perm.CONTENT_EDIT)
+def edit_variant(request: ApiRequest, ws: str, variant_id: int, payload: VariantPatch):
     who = caller(request)
-    member = who.member(ws, Perm.CONTENT_EDIT)
+    member = request.member
     variant = _variant(member, variant_id)
     fields = payload.dict(exclude_none=True)
     extras = {
@@ -291,10 +287,10 @@ def edit_variant(request: HttpRequest, ws: str, variant_id: int, payload: Varian
 @router.get(
     "/{ws}/variants/{variant_id}/check",
     response={200: CheckOut, **ERRORS},
-    openapi_extra=perm(Perm.CONTENT_VIEW),
 )
-def check_variant(request: HttpRequest, ws: str, variant_id: int):
-    member = caller(request).member(ws, Perm.CONTENT_VIEW)
+@requires(Perm.CONTENT_VIEW)
+def check_variant(request: ApiRequest, ws: str, variant_id: int):
+    member = request.member
     report = scheduling.check(_variant(member, variant_id))
     return {
         "network": report.network,
@@ -308,26 +304,21 @@ def check_variant(request: HttpRequest, ws: str, variant_id: int):
     }
 
 
-def _transition(request, ws: str, variant_id: int, need: Perm, action):
-    who = caller(request)
-    member = who.member(ws, need)
+def _transition(request: ApiRequest, variant_id: int, action):
+    member = request.member
     _variant(member, variant_id)
-    return action(member, who.actor)
+    return action(member, request.auth.actor)
 
 
 @router.post(
     "/{ws}/variants/{variant_id}/submit",
     response={200: VariantOut, **ERRORS},
-    openapi_extra=perm(Perm.CONTENT_EDIT),
 )
-def submit_variant(
-    request: HttpRequest, ws: str, variant_id: int, payload: CommentIn | None = None
-):
+@requires(Perm.CONTENT_EDIT)
+def submit_variant(request: ApiRequest, ws: str, variant_id: int, payload: CommentIn | None = None):
     return _transition(
         request,
-        ws,
         variant_id,
-        Perm.CONTENT_EDIT,
         lambda m, a: approvals.submit_for_approval(
             m, a, variant_id, comment=payload.comment if payload else ""
         ),
@@ -337,16 +328,14 @@ def submit_variant(
 @router.post(
     "/{ws}/variants/{variant_id}/approve",
     response={200: VariantOut, **ERRORS},
-    openapi_extra=perm(Perm.CONTENT_APPROVE),
 )
+@requires(Perm.CONTENT_APPROVE)
 def approve_variant(
-    request: HttpRequest, ws: str, variant_id: int, payload: CommentIn | None = None
+    request: ApiRequest, ws: str, variant_id: int, payload: CommentIn | None = None
 ):
     return _transition(
         request,
-        ws,
         variant_id,
-        Perm.CONTENT_APPROVE,
         lambda m, a: approvals.approve_variant(
             m, a, variant_id, comment=payload.comment if payload else ""
         ),
@@ -356,14 +345,12 @@ def approve_variant(
 @router.post(
     "/{ws}/variants/{variant_id}/request-changes",
     response={200: VariantOut, **ERRORS},
-    openapi_extra=perm(Perm.CONTENT_APPROVE),
 )
-def request_changes(request: HttpRequest, ws: str, variant_id: int, payload: CommentIn):
+@requires(Perm.CONTENT_APPROVE)
+def request_changes(request: ApiRequest, ws: str, variant_id: int, payload: CommentIn):
     return _transition(
         request,
-        ws,
         variant_id,
-        Perm.CONTENT_APPROVE,
         lambda m, a: approvals.request_changes(m, a, variant_id, comment=payload.comment),
     )
 
@@ -371,9 +358,9 @@ def request_changes(request: HttpRequest, ws: str, variant_id: int, payload: Com
 @router.post(
     "/{ws}/variants/{variant_id}/schedule",
     response={200: VariantOut, **ERRORS},
-    openapi_extra=perm(Perm.CONTENT_EDIT),
 )
-def schedule_variant(request: HttpRequest, ws: str, variant_id: int, payload: ScheduleIn):
+@requires(Perm.CONTENT_EDIT)
+def schedule_variant(request: ApiRequest, ws: str, variant_id: int, payload: ScheduleIn):
     when = payload.scheduled_at
     if timezone.is_naive(when):
         raise ValidationError(
@@ -381,9 +368,7 @@ def schedule_variant(request: HttpRequest, ws: str, variant_id: int, payload: Sc
         )
     return _transition(
         request,
-        ws,
         variant_id,
-        Perm.CONTENT_EDIT,
         lambda m, a: scheduling.schedule_variant(m, a, variant_id, when),
     )
 
@@ -391,14 +376,12 @@ def schedule_variant(request: HttpRequest, ws: str, variant_id: int, payload: Sc
 @router.post(
     "/{ws}/variants/{variant_id}/unschedule",
     response={200: VariantOut, **ERRORS},
-    openapi_extra=perm(Perm.CONTENT_EDIT),
 )
-def unschedule_variant(request: HttpRequest, ws: str, variant_id: int):
+@requires(Perm.CONTENT_EDIT)
+def unschedule_variant(request: ApiRequest, ws: str, variant_id: int):
     return _transition(
         request,
-        ws,
         variant_id,
-        Perm.CONTENT_EDIT,
         lambda m, a: scheduling.unschedule_variant(m, a, variant_id),
     )
 
@@ -406,14 +389,12 @@ def unschedule_variant(request: HttpRequest, ws: str, variant_id: int):
 @router.post(
     "/{ws}/variants/{variant_id}/move",
     response={200: VariantOut, **ERRORS},
-    openapi_extra=perm(Perm.CONTENT_EDIT),
 )
-def move_variant(request: HttpRequest, ws: str, variant_id: int, payload: MoveIn):
+@requires(Perm.CONTENT_EDIT)
+def move_variant(request: ApiRequest, ws: str, variant_id: int, payload: MoveIn):
     return _transition(
         request,
-        ws,
         variant_id,
-        Perm.CONTENT_EDIT,
         lambda m, a: scheduling.move_variant(m, a, variant_id, payload.date),
     )
 
@@ -421,11 +402,11 @@ def move_variant(request: HttpRequest, ws: str, variant_id: int, payload: MoveIn
 @router.get(
     "/{ws}/approvals",
     response={200: list[ApprovalOut], **ERRORS},
-    openapi_extra=perm(Perm.CONTENT_VIEW),
 )
-def list_approvals(request: HttpRequest, ws: str):
+@requires(Perm.CONTENT_VIEW)
+def list_approvals(request: ApiRequest, ws: str):
     """Variants waiting for a decision, oldest request first."""
-    member = caller(request).member(ws, Perm.CONTENT_VIEW)
+    member = request.member
     return (
         ApprovalRequest.objects.filter(
             variant__post__workspace=member.workspace,
@@ -437,21 +418,19 @@ def list_approvals(request: HttpRequest, ws: str):
     )
 
 
-@router.get(
-    "/{ws}/media", response={200: list[MediaOut], **ERRORS}, openapi_extra=perm(Perm.CONTENT_VIEW)
-)
-def list_media(request: HttpRequest, ws: str):
-    member = caller(request).member(ws, Perm.CONTENT_VIEW)
+@router.get("/{ws}/media", response={200: list[MediaOut], **ERRORS})
+@requires(Perm.CONTENT_VIEW)
+def list_media(request: ApiRequest, ws: str):
+    member = request.member
     return MediaAsset.objects.filter(workspace=member.workspace)
 
 
-@router.post(
-    "/{ws}/media", response={201: MediaOut, **ERRORS}, openapi_extra=perm(Perm.CONTENT_EDIT)
-)
-def upload_media(request: HttpRequest, ws: str, payload: MediaIn):
+@router.post("/{ws}/media", response={201: MediaOut, **ERRORS})
+@requires(Perm.CONTENT_EDIT)
+def upload_media(request: ApiRequest, ws: str, payload: MediaIn):
     """Upload a file as base64 in JSON (up to 7 MB); its type is read from its content."""
     who = caller(request)
-    member = who.member(ws, Perm.CONTENT_EDIT)
+    member = request.member
     if len(payload.content_base64) > MAX_API_UPLOAD * 4 // 3 + 4:
         raise ValidationError(
             {
@@ -471,12 +450,12 @@ def upload_media(request: HttpRequest, ws: str, payload: MediaIn):
 @router.get(
     "/{ws}/calendar",
     response={200: list[CalendarEntry], **ERRORS},
-    openapi_extra=perm(Perm.CONTENT_VIEW),
 )
-def calendar(request: HttpRequest, ws: str, filters: Query[CalendarQuery]):
+@requires(Perm.CONTENT_VIEW)
+def calendar(request: ApiRequest, ws: str, filters: Query[CalendarQuery]):
     """Variants planned between two local dates (inclusive, in the workspace's time zone); this
     month when no dates are given."""
-    member = caller(request).member(ws, Perm.CONTENT_VIEW)
+    member = request.member
     zone = workspace_settings.zone_of(member.workspace)
     today = timezone.now().astimezone(zone).date()
     month = grid.span("month", today)

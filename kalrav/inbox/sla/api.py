@@ -7,11 +7,11 @@ import csv
 import io
 from datetime import date
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Query, Router, Schema
 
-from kalrav.api.auth import caller
-from kalrav.api.schemas import ERRORS, perm
+from kalrav.api.auth import ApiRequest, caller, requires
+from kalrav.api.schemas import ERRORS
 from kalrav.inbox.models import InboxSettings
 from kalrav.inbox.sla import forms, targets
 from kalrav.inbox.sla import report as sla_report
@@ -85,24 +85,24 @@ def _targets(found: InboxSettings) -> dict:
 @router.get(
     "/{ws}/inbox-targets",
     response={200: TargetsOut, **ERRORS},
-    openapi_extra=perm(Perm.INBOX_VIEW),
 )
-def get_targets(request: HttpRequest, ws: str):
-    member = caller(request).member(ws, Perm.INBOX_VIEW)
+@requires(Perm.INBOX_VIEW)
+def get_targets(request: ApiRequest, ws: str):
+    member = request.member
     return _targets(InboxSettings.for_workspace(member.workspace_id))
 
 
 @router.patch(
     "/{ws}/inbox-targets",
     response={200: TargetsOut, **ERRORS},
-    openapi_extra=perm(Perm.WORKSPACE_EDIT),
 )
-def update_targets(request: HttpRequest, ws: str, payload: TargetsPatch):
+@requires(Perm.WORKSPACE_EDIT)
+def update_targets(request: ApiRequest, ws: str, payload: TargetsPatch):
     """Minutes are counted in business hours; hours as {"mon": [["09:00", "18:00"]]}."""
     from django.core.exceptions import ValidationError
 
     who = caller(request)
-    member = who.member(ws, Perm.WORKSPACE_EDIT)
+    member = request.member
     current = InboxSettings.for_workspace(member.workspace_id)
     hours, holidays = forms.check_hours(payload.business_hours, payload.holidays)
     for name in ("first_response_minutes", "resolution_minutes"):
@@ -147,13 +147,13 @@ def _figures(item: sla_report.Figures) -> dict:
 @router.get(
     "/{ws}/sla-report",
     response={200: ReportOut, **ERRORS},
-    openapi_extra=perm(Perm.INBOX_REPORT),
 )
-def report(request: HttpRequest, ws: str, period: Query[RangeIn]):
+@requires(Perm.INBOX_REPORT)
+def report(request: ApiRequest, ws: str, period: Query[RangeIn]):
     """Conversations received from `start` to `end` (dates in the workspace's time zone, both
     included; default the last 28 days). Business minutes are what the targets count; wall-clock
     minutes are elapsed time. Percentiles are nearest-rank, to the whole minute."""
-    member = caller(request).member(ws, Perm.INBOX_REPORT)
+    member = request.member
     found = sla_report.build(member.workspace, period.start, period.end)
     return {
         "start": found.start,
@@ -167,11 +167,11 @@ def report(request: HttpRequest, ws: str, period: Query[RangeIn]):
 @router.get(
     "/{ws}/sla-report.csv",
     response={200: None, **ERRORS},
-    openapi_extra=perm(Perm.INBOX_REPORT),
 )
-def report_csv(request: HttpRequest, ws: str, period: Query[RangeIn]):
+@requires(Perm.INBOX_REPORT)
+def report_csv(request: ApiRequest, ws: str, period: Query[RangeIn]):
     """The same report as CSV: one row per group of each dimension, and one for all."""
-    member = caller(request).member(ws, Perm.INBOX_REPORT)
+    member = request.member
     found = sla_report.build(member.workspace, period.start, period.end)
     buffer = io.StringIO()
     csv.writer(buffer).writerows(sla_report.csv_rows(found))

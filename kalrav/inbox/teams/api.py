@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
-from kalrav.api.auth import caller
-from kalrav.api.schemas import ERRORS, perm
+from kalrav.api.auth import ApiRequest, caller, requires
+from kalrav.api.schemas import ERRORS
 from kalrav.inbox.models import Conversation, Handoff, Team
 from kalrav.inbox.sla import forms
 from kalrav.inbox.teams import handoff
@@ -79,25 +78,24 @@ def _team_out(team: Team) -> dict:
     }
 
 
-@router.get(
-    "/{ws}/teams", response={200: list[TeamOut], **ERRORS}, openapi_extra=perm(Perm.INBOX_VIEW)
-)
-def list_teams(request: HttpRequest, ws: str):
-    member = caller(request).member(ws, Perm.INBOX_VIEW)
+@router.get("/{ws}/teams", response={200: list[TeamOut], **ERRORS})
+@requires(Perm.INBOX_VIEW)
+def list_teams(request: ApiRequest, ws: str):
+    member = request.member
     return [_team_out(t) for t in Team.objects.filter(workspace=member.workspace)]
 
 
 @router.patch(
     "/{ws}/teams/{team_id}",
     response={200: TeamOut, **ERRORS},
-    openapi_extra=perm(Perm.WORKSPACE_EDIT),
 )
-def update_team(request: HttpRequest, ws: str, team_id: int, payload: TeamPatch):
+@requires(Perm.WORKSPACE_EDIT)
+def update_team(request: ApiRequest, ws: str, team_id: int, payload: TeamPatch):
     """Empty `time_zone` and `business_hours` mean the workspace's; holidays add to its own."""
     from django.core.exceptions import ValidationError
 
     who = caller(request)
-    member = who.member(ws, Perm.WORKSPACE_EDIT)
+    member = request.member
     data = payload.model_dump(exclude_unset=True)
     extra: dict = {}
     if "member_ids" in data:
@@ -120,10 +118,10 @@ def update_team(request: HttpRequest, ws: str, team_id: int, payload: TeamPatch)
 @router.get(
     "/{ws}/conversations/{conversation_id}/handoffs",
     response={200: list[HandoffOut], **ERRORS},
-    openapi_extra=perm(Perm.INBOX_VIEW),
 )
-def list_handoffs(request: HttpRequest, ws: str, conversation_id: int):
-    member = caller(request).member(ws, Perm.INBOX_VIEW)
+@requires(Perm.INBOX_VIEW)
+def list_handoffs(request: ApiRequest, ws: str, conversation_id: int):
+    member = request.member
     conversation = get_object_or_404(Conversation, pk=conversation_id, workspace=member.workspace)
     return list(conversation.handoffs.all())
 
@@ -131,13 +129,13 @@ def list_handoffs(request: HttpRequest, ws: str, conversation_id: int):
 @router.post(
     "/{ws}/conversations/{conversation_id}/handoffs",
     response={202: list[HandoffOut], **ERRORS},
-    openapi_extra=perm(Perm.INBOX_REPLY),
 )
-def create_handoff(request: HttpRequest, ws: str, conversation_id: int, payload: HandoffIn):
+@requires(Perm.INBOX_REPLY)
+def create_handoff(request: ApiRequest, ws: str, conversation_id: int, payload: HandoffIn):
     """Hand off to a team by its email and its helpdesk webhook; the ticket the helpdesk
     answers with appears on the hand-off."""
     who = caller(request)
-    member = who.member(ws, Perm.INBOX_REPLY)
+    member = request.member
     before = set(
         Handoff.objects.filter(conversation_id=conversation_id).values_list("pk", flat=True)
     )
@@ -149,10 +147,10 @@ def create_handoff(request: HttpRequest, ws: str, conversation_id: int, payload:
 @router.post(
     "/{ws}/handoffs/{handoff_id}/retry",
     response={202: HandoffOut, **ERRORS},
-    openapi_extra=perm(Perm.INBOX_REPLY),
 )
-def retry_handoff(request: HttpRequest, ws: str, handoff_id: int):
+@requires(Perm.INBOX_REPLY)
+def retry_handoff(request: ApiRequest, ws: str, handoff_id: int):
     who = caller(request)
-    found = handoff.retry(who.member(ws, Perm.INBOX_REPLY), who.actor, handoff_id)
+    found = handoff.retry(request.member, who.actor, handoff_id)
     found.refresh_from_db()
     return Status(202, found)

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
-from kalrav.api.auth import caller
-from kalrav.api.schemas import ERRORS, perm
+from kalrav.api.auth import ApiRequest, caller, requires
+from kalrav.api.schemas import ERRORS
 from kalrav.connectors.base import Moderation
 from kalrav.inbox.corrections.services import correct_sentiment
 from kalrav.inbox.models import Conversation, InboxNotification, Message, SavedView
@@ -113,14 +112,14 @@ def _view_out(member, view: SavedView) -> dict:
 @router.post(
     "/{ws}/conversations-bulk",
     response={200: BulkOut, **ERRORS},
-    openapi_extra=perm(Perm.INBOX_REPLY),
 )
-def bulk_update(request: HttpRequest, ws: str, payload: BulkIn):
+@requires(Perm.INBOX_REPLY)
+def bulk_update(request: ApiRequest, ws: str, payload: BulkIn):
     """One action on many conversations, all or nothing: `assign` (value: a member's user id,
     or null for nobody), `state`, `tag` (adds one) or `priority` (0 to 3). Ids outside the
     workspace are ignored; `updated` lists the conversations the action was applied to."""
     who = caller(request)
-    member = who.member(ws, Perm.INBOX_REPLY)
+    member = request.member
     return {
         "updated": bulk.bulk_update(member, who.actor, payload.ids, payload.action, payload.value)
     }
@@ -129,13 +128,13 @@ def bulk_update(request: HttpRequest, ws: str, payload: BulkIn):
 @router.get(
     "/{ws}/problems",
     response={200: list[ProblemOut], **ERRORS},
-    openapi_extra=perm(Perm.INBOX_VIEW),
 )
-def list_problems(request: HttpRequest, ws: str, paging: Query[Paging]):
+@requires(Perm.INBOX_VIEW)
+def list_problems(request: ApiRequest, ws: str, paging: Query[Paging]):
     """Open complaints (negative, tagged "complaint", or high or urgent priority), oldest first."""
     from django.utils import timezone
 
-    member = caller(request).member(ws, Perm.INBOX_VIEW)
+    member = request.member
     found = problems.only_problems(Conversation.objects.filter(workspace=member.workspace))
     if paging.before_id:
         found = found.filter(id__lt=paging.before_id)
@@ -153,23 +152,23 @@ def list_problems(request: HttpRequest, ws: str, paging: Query[Paging]):
 @router.get(
     "/{ws}/views",
     response={200: list[SavedViewOut], **ERRORS},
-    openapi_extra=perm(Perm.INBOX_VIEW),
 )
-def list_views(request: HttpRequest, ws: str):
+@requires(Perm.INBOX_VIEW)
+def list_views(request: ApiRequest, ws: str):
     """The caller's saved views and those shared with the workspace, with their counts."""
-    member = caller(request).member(ws, Perm.INBOX_VIEW)
+    member = request.member
     return [_view_out(member, view) for view in saved_views.visible(member)]
 
 
 @router.post(
     "/{ws}/views",
     response={201: SavedViewOut, **ERRORS},
-    openapi_extra=perm(Perm.INBOX_VIEW),
 )
-def create_view(request: HttpRequest, ws: str, payload: SavedViewIn):
+@requires(Perm.INBOX_VIEW)
+def create_view(request: ApiRequest, ws: str, payload: SavedViewIn):
     """Filters use the inbox list's parameters: q, state, assignee, channel, sentiment, sort."""
     who = caller(request)
-    member = who.member(ws, Perm.INBOX_VIEW)
+    member = request.member
     view = saved_views.save_view(
         member, who.actor, name=payload.name, filters=payload.filters, shared=payload.shared
     )
@@ -179,11 +178,11 @@ def create_view(request: HttpRequest, ws: str, payload: SavedViewIn):
 @router.patch(
     "/{ws}/views/{view_id}",
     response={200: SavedViewOut, **ERRORS},
-    openapi_extra=perm(Perm.INBOX_VIEW),
 )
-def change_view(request: HttpRequest, ws: str, view_id: int, payload: SavedViewPatch):
+@requires(Perm.INBOX_VIEW)
+def change_view(request: ApiRequest, ws: str, view_id: int, payload: SavedViewPatch):
     who = caller(request)
-    member = who.member(ws, Perm.INBOX_VIEW)
+    member = request.member
     view = saved_views.change_view(
         member,
         who.actor,
@@ -198,22 +197,22 @@ def change_view(request: HttpRequest, ws: str, view_id: int, payload: SavedViewP
 @router.delete(
     "/{ws}/views/{view_id}",
     response={204: None, **ERRORS},
-    openapi_extra=perm(Perm.INBOX_VIEW),
 )
-def delete_view(request: HttpRequest, ws: str, view_id: int):
+@requires(Perm.INBOX_VIEW)
+def delete_view(request: ApiRequest, ws: str, view_id: int):
     who = caller(request)
-    saved_views.delete_view(who.member(ws, Perm.INBOX_VIEW), who.actor, view_id)
+    saved_views.delete_view(request.member, who.actor, view_id)
     return Status(204, None)
 
 
 @router.get(
     "/{ws}/mentions",
     response={200: list[MentionOut], **ERRORS},
-    openapi_extra=perm(Perm.INBOX_VIEW),
 )
-def list_mentions(request: HttpRequest, ws: str, paging: Query[Paging]):
+@requires(Perm.INBOX_VIEW)
+def list_mentions(request: ApiRequest, ws: str, paging: Query[Paging]):
     """Notes that mention the caller, newest first."""
-    member = caller(request).member(ws, Perm.INBOX_VIEW)
+    member = request.member
     found = InboxNotification.objects.filter(user_id=member.user_id, workspace=member.workspace)
     if paging.before_id:
         found = found.filter(id__lt=paging.before_id)
@@ -223,13 +222,13 @@ def list_mentions(request: HttpRequest, ws: str, paging: Query[Paging]):
 @router.post(
     "/{ws}/messages/{message_id}/sentiment",
     response={200: CorrectedOut, **ERRORS},
-    openapi_extra=perm(Perm.INBOX_SENTIMENT),
 )
-def correct_message_sentiment(request: HttpRequest, ws: str, message_id: int, payload: SentimentIn):
+@requires(Perm.INBOX_SENTIMENT)
+def correct_message_sentiment(request: ApiRequest, ws: str, message_id: int, payload: SentimentIn):
     """A person's sentiment for a received message (negative, neutral or positive); the
     conversation follows, and Kalrav keeps the correction to learn from."""
     who = caller(request)
-    member = who.member(ws, Perm.INBOX_SENTIMENT)
+    member = request.member
     message = correct_sentiment(member, who.actor, message_id, payload.sentiment)
     conversation = message.conversation
     conversation.refresh_from_db()
@@ -274,19 +273,18 @@ def _state(member, message_id: int) -> dict:
 @router.get(
     "/{ws}/messages/{message_id}/moderation",
     response={200: ModerationOut, **ERRORS},
-    openapi_extra=perm(Perm.INBOX_VIEW),
 )
-def moderation_state(request: HttpRequest, ws: str, message_id: int):
-    return _state(caller(request).member(ws, Perm.INBOX_VIEW), message_id)
+@requires(Perm.INBOX_VIEW)
+def moderation_state(request: ApiRequest, ws: str, message_id: int):
+    return _state(request.member, message_id)
 
 
 def _operation(action: Moderation, summary: str):
     needed = moderation.NEEDS[action]
 
-    def operation(request: HttpRequest, ws: str, message_id: int):
-        who = caller(request)
-        member = who.member(ws, needed)
-        moderation.request(member, who.actor, message_id, action)
+    def operation(request: ApiRequest, ws: str, message_id: int):
+        member = request.member
+        moderation.request(member, request.auth.actor, message_id, action)
         return Status(202, _state(member, message_id))
 
     operation.__name__ = f"message_{action.value}"
@@ -294,8 +292,7 @@ def _operation(action: Moderation, summary: str):
     router.post(
         f"/{{ws}}/messages/{{message_id}}/{action.value}",
         response={202: ModerationOut, **ERRORS},
-        openapi_extra=perm(needed),
-    )(operation)
+    )(requires(needed)(operation))
 
 
 _operation(Moderation.LIKE, "Like the message on its network.")

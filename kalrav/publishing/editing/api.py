@@ -4,12 +4,11 @@ called by a task, and the variant's state and `last_error` say how it went."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
-from kalrav.api.auth import caller
-from kalrav.api.schemas import ERRORS, perm
+from kalrav.api.auth import ApiRequest, caller, requires
+from kalrav.api.schemas import ERRORS
 from kalrav.publishing.api import VariantOut
 from kalrav.publishing.editing import services
 from kalrav.publishing.models import Variant
@@ -34,13 +33,13 @@ def _fresh(variant_id: int) -> Variant:
 @router.post(
     "/{ws}/variants/{variant_id}/delete-published",
     response={202: VariantOut, **ERRORS},
-    openapi_extra=perm(Perm.CONTENT_PUBLISH),
 )
-def delete_published(request: HttpRequest, ws: str, variant_id: int):
+@requires(Perm.CONTENT_PUBLISH)
+def delete_published(request: ApiRequest, ws: str, variant_id: int):
     """Delete a published variant from its network; `state` becomes `deleting`, then `deleted`
     (or `published` again with `last_error` when the network refused)."""
     who = caller(request)
-    member = who.member(ws, Perm.CONTENT_PUBLISH)
+    member = request.member
     _check(member, variant_id)
     services.delete_published(member, who.actor, variant_id)
     return Status(202, _fresh(variant_id))
@@ -49,14 +48,14 @@ def delete_published(request: HttpRequest, ws: str, variant_id: int):
 @router.post(
     "/{ws}/variants/{variant_id}/edit-published",
     response={202: VariantOut, **ERRORS},
-    openapi_extra=perm(Perm.CONTENT_PUBLISH),
 )
-def edit_published(request: HttpRequest, ws: str, variant_id: int, payload: EditPublishedIn):
+@requires(Perm.CONTENT_PUBLISH)
+def edit_published(request: ApiRequest, ws: str, variant_id: int, payload: EditPublishedIn):
     """Change a published variant's words on its network, where the network allows editing
     (400 where it does not: delete and post again there). `text` changes once the network
     accepted; a refusal leaves `last_error`."""
     who = caller(request)
-    member = who.member(ws, Perm.CONTENT_PUBLISH)
+    member = request.member
     _check(member, variant_id)
     services.edit_published(member, who.actor, variant_id, payload.text)
     return Status(202, _fresh(variant_id))

@@ -7,13 +7,12 @@ from datetime import date, datetime
 from datetime import time as TimeOfDay  # schemas have a field named `time`
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from kalrav.api.auth import caller
-from kalrav.api.schemas import ERRORS, perm
+from kalrav.api.auth import ApiRequest, caller, requires
+from kalrav.api.schemas import ERRORS
 from kalrav.channels.models import Channel
 from kalrav.publishing import workspace_settings
 from kalrav.publishing.api import VariantOut
@@ -105,34 +104,33 @@ def _queue(member, channel: Channel) -> dict:
     }
 
 
-@router.get(
-    "/{ws}/queues", response={200: list[QueueOut], **ERRORS}, openapi_extra=perm(Perm.CONTENT_VIEW)
-)
-def list_queues(request: HttpRequest, ws: str):
+@router.get("/{ws}/queues", response={200: list[QueueOut], **ERRORS})
+@requires(Perm.CONTENT_VIEW)
+def list_queues(request: ApiRequest, ws: str):
     """Every channel's slots (local wall-clock times in the workspace's zone) and its next free ones."""
-    member = caller(request).member(ws, Perm.CONTENT_VIEW)
+    member = request.member
     return [_queue(member, c) for c in Channel.objects.filter(workspace=member.workspace)]
 
 
 @router.get(
     "/{ws}/channels/{channel_id}/queue",
     response={200: QueueOut, **ERRORS},
-    openapi_extra=perm(Perm.CONTENT_VIEW),
 )
-def get_queue(request: HttpRequest, ws: str, channel_id: int):
-    member = caller(request).member(ws, Perm.CONTENT_VIEW)
+@requires(Perm.CONTENT_VIEW)
+def get_queue(request: ApiRequest, ws: str, channel_id: int):
+    member = request.member
     return _queue(member, get_object_or_404(Channel, pk=channel_id, workspace=member.workspace))
 
 
 @router.put(
     "/{ws}/channels/{channel_id}/queue",
     response={200: QueueOut, **ERRORS},
-    openapi_extra=perm(Perm.CONTENT_EDIT),
 )
-def replace_queue(request: HttpRequest, ws: str, channel_id: int, payload: QueueIn):
+@requires(Perm.CONTENT_EDIT)
+def replace_queue(request: ApiRequest, ws: str, channel_id: int, payload: QueueIn):
     """Replace the channel's slots; variants already scheduled keep their times."""
     who = caller(request)
-    member = who.member(ws, Perm.CONTENT_EDIT)
+    member = request.member
     channel = get_object_or_404(Channel, pk=channel_id, workspace=member.workspace)
     if (payload.slots is None) == (payload.text is None):
         raise ValidationError({"slots": _("Give either slots or text, not both.")})
@@ -147,12 +145,12 @@ def replace_queue(request: HttpRequest, ws: str, channel_id: int, payload: Queue
 @router.post(
     "/{ws}/variants/{variant_id}/queue",
     response={200: VariantOut, **ERRORS},
-    openapi_extra=perm(Perm.CONTENT_EDIT),
 )
-def queue_variant(request: HttpRequest, ws: str, variant_id: int):
+@requires(Perm.CONTENT_EDIT)
+def queue_variant(request: ApiRequest, ws: str, variant_id: int):
     """Schedule the variant at its channel's next free slot (the same checks as scheduling)."""
     who = caller(request)
-    member = who.member(ws, Perm.CONTENT_EDIT)
+    member = request.member
     get_object_or_404(Variant, pk=variant_id, post__workspace=member.workspace)
     return services.queue_variant(member, who.actor, variant_id)
 
@@ -160,12 +158,12 @@ def queue_variant(request: HttpRequest, ws: str, variant_id: int):
 @router.post(
     "/{ws}/posts/{post_id}/queue",
     response={200: list[VariantOut], **ERRORS},
-    openapi_extra=perm(Perm.CONTENT_EDIT),
 )
-def queue_post(request: HttpRequest, ws: str, post_id: int):
+@requires(Perm.CONTENT_EDIT)
+def queue_post(request: ApiRequest, ws: str, post_id: int):
     """Each variant not scheduled yet goes to its own channel's next free slot; all or none."""
     who = caller(request)
-    member = who.member(ws, Perm.CONTENT_EDIT)
+    member = request.member
     get_object_or_404(Post, pk=post_id, workspace=member.workspace)
     return services.queue_post(member, who.actor, post_id)
 
@@ -173,12 +171,12 @@ def queue_post(request: HttpRequest, ws: str, post_id: int):
 @router.get(
     "/{ws}/channels/{channel_id}/best-time",
     response={200: BestTimeOut, **ERRORS},
-    openapi_extra=perm(Perm.CONTENT_VIEW),
 )
-def get_best_time(request: HttpRequest, ws: str, channel_id: int):
+@requires(Perm.CONTENT_VIEW)
+def get_best_time(request: ApiRequest, ws: str, channel_id: int):
     """The hours of the week (workspace zone) with the most comments, replies and mentions on this
     channel in the last four weeks; `enough_history` is false below the threshold."""
-    member = caller(request).member(ws, Perm.CONTENT_VIEW)
+    member = request.member
     channel = get_object_or_404(Channel, pk=channel_id, workspace=member.workspace)
     found = best_time.suggest(channel.pk, workspace_settings.zone_of(member.workspace))
     return {
@@ -219,24 +217,24 @@ def _recurrence_state(post: Post) -> dict:
 @router.get(
     "/{ws}/posts/{post_id}/recurrence",
     response={200: RecurrenceState, **ERRORS},
-    openapi_extra=perm(Perm.CONTENT_VIEW),
 )
-def get_recurrence(request: HttpRequest, ws: str, post_id: int):
-    member = caller(request).member(ws, Perm.CONTENT_VIEW)
+@requires(Perm.CONTENT_VIEW)
+def get_recurrence(request: ApiRequest, ws: str, post_id: int):
+    member = request.member
     return _recurrence_state(get_object_or_404(Post, pk=post_id, workspace=member.workspace))
 
 
 @router.put(
     "/{ws}/posts/{post_id}/recurrence",
     response={200: RecurrenceState, **ERRORS},
-    openapi_extra=perm(Perm.CONTENT_EDIT),
 )
-def set_recurrence(request: HttpRequest, ws: str, post_id: int, payload: RecurrenceIn):
+@requires(Perm.CONTENT_EDIT)
+def set_recurrence(request: ApiRequest, ws: str, post_id: int, payload: RecurrenceIn):
     """Repeat the post weekly or monthly at the same local time. `starts_on` and `time` default to
     the post's planned time; on day 29-31 a shorter month takes its last day; `count` includes this
     post."""
     who = caller(request)
-    member = who.member(ws, Perm.CONTENT_EDIT)
+    member = request.member
     post = get_object_or_404(Post, pk=post_id, workspace=member.workspace)
     fields = payload.dict()
     fields["at"] = fields.pop("time")
@@ -249,12 +247,12 @@ def set_recurrence(request: HttpRequest, ws: str, post_id: int, payload: Recurre
 @router.delete(
     "/{ws}/posts/{post_id}/recurrence",
     response={204: None, **ERRORS},
-    openapi_extra=perm(Perm.CONTENT_EDIT),
 )
-def clear_recurrence(request: HttpRequest, ws: str, post_id: int):
+@requires(Perm.CONTENT_EDIT)
+def clear_recurrence(request: ApiRequest, ws: str, post_id: int):
     """Stop the series; posts already made stay."""
     who = caller(request)
-    member = who.member(ws, Perm.CONTENT_EDIT)
+    member = request.member
     post = get_object_or_404(Post, pk=post_id, workspace=member.workspace)
     recurrence.clear_recurrence(member, who.actor, post.pk)
     return Status(204, None)
