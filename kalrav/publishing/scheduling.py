@@ -72,6 +72,13 @@ def schedule_locked(member: Member, actor: Actor, variant: Variant, when: dateti
     """Schedule a variant the caller has locked (select_for_update) in this transaction; the same
     checks as `schedule_variant`, without asking again for the right to edit content."""
     _check_schedulable(member, variant, when)
+    return _put_on_schedule(member, actor, variant, when, "variant.schedule")
+
+
+def _put_on_schedule(
+    member: Member, actor: Actor, variant: Variant, when: datetime, action: str
+) -> Variant:
+    """Scheduled at `when`, its error cleared, its task queued after commit, and audited."""
     before_time = variant.scheduled_at
     before = variant.state
     if variant.state != VariantState.SCHEDULED:
@@ -83,7 +90,7 @@ def schedule_locked(member: Member, actor: Actor, variant: Variant, when: dateti
     audit.record(
         member.workspace,
         actor,
-        "variant.schedule",
+        action,
         variant,
         audit.diff(
             {"state": before, "scheduled_at": before_time and before_time.isoformat()},
@@ -118,25 +125,7 @@ def publish_now(member: Member, actor: Actor, variant_id: int) -> Variant:
     now = timezone.now()
     # Checked as if scheduled a moment ahead: "now" is never in the future by the time it runs.
     _check_schedulable(member, variant, now + timedelta(seconds=1))
-    before = variant.state
-    before_time = variant.scheduled_at
-    if variant.state != VariantState.SCHEDULED:
-        states.change(variant, VariantState.SCHEDULED)
-    variant.scheduled_at = now
-    variant.last_error = ""
-    variant.save()
-    _enqueue_on_commit(variant)
-    audit.record(
-        member.workspace,
-        actor,
-        "variant.publish_now",
-        variant,
-        audit.diff(
-            {"state": before, "scheduled_at": before_time and before_time.isoformat()},
-            {"state": variant.state, "scheduled_at": now.isoformat()},
-        ),
-    )
-    return variant
+    return _put_on_schedule(member, actor, variant, now, "variant.publish_now")
 
 
 @transaction.atomic
