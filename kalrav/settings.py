@@ -72,8 +72,11 @@ INSTALLED_APPS = [
     "kalrav.publishing",
     "kalrav.inbox",
     "kalrav.hooks",
+    "kalrav.analytics",
     "kalrav.nlp",
+    "kalrav.sandbox",
     "kalrav.demo",
+    "kalrav.listening",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +139,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- analytics ------------------------------------------------------------------------------
+# A conversion is credited to the last click through a tracked link this many days before it.
+KALRAV_ATTRIBUTION_DAYS = env.int("KALRAV_ATTRIBUTION_DAYS", 30, minimum=1, maximum=365)
+
 # --- queue and cache ------------------------------------------------------------------------
 REDIS_URL = env.url("REDIS_URL", None, schemes=("redis", "rediss"))
 HUEY_WORKERS = env.int("KALRAV_WORKERS", 2, minimum=1, maximum=64)
@@ -143,6 +150,9 @@ HUEY_WORKERS = env.int("KALRAV_WORKERS", 2, minimum=1, maximum=64)
 # for due posts (milliseconds).
 PUBLISH_CONCURRENCY = env.int("KALRAV_PUBLISH_CONCURRENCY", 16, minimum=1, maximum=128)
 PUBLISH_POLL_SECONDS = env.int("KALRAV_PUBLISH_POLL_MS", 200, minimum=10, maximum=5000) / 1000
+# How long a worker holds a post it is publishing without renewing its claim; a dead worker's
+# posts are taken over this long after its last heartbeat (it renews every third of it).
+PUBLISH_LEASE_SECONDS = env.int("KALRAV_PUBLISH_LEASE_SECONDS", 45, minimum=2, maximum=3600)
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.PriorityRedisHuey",
@@ -200,6 +210,8 @@ ENCRYPTION_KEYS = env.list("KALRAV_ENCRYPTION_KEYS", [])
 # Channel addresses are typed in by people; private and loopback ones are refused unless the
 # installation's own networks are meant (a PDS or Mastodon instance on the same LAN).
 ALLOW_PRIVATE_ADDRESSES = env.bool("KALRAV_ALLOW_PRIVATE_ADDRESSES", False)
+X_CLIENT_ID = env.str("KALRAV_X_CLIENT_ID", "")  # the operator's X app (docs/networks.md)
+X_CLIENT_SECRET = env.str("KALRAV_X_CLIENT_SECRET", "")
 
 # --- email ----------------------------------------------------------------------------------
 EMAIL_HOST = env.str("KALRAV_EMAIL_HOST", "")

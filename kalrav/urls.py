@@ -35,7 +35,9 @@ urlpatterns = [
     path("", include("kalrav.channels.urls")),
     path("", include("kalrav.inbox.urls")),
     path("", include("kalrav.hooks.urls")),
+    path("", include("kalrav.analytics.urls")),
     path("", include("kalrav.publishing.urls")),
+    path("", include("kalrav.sandbox.urls")),
     path("", include("kalrav.workspaces.urls")),
     path("", include("kalrav.web.urls")),
 ]

@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kalrav.api import tokens
 from kalrav.api_root import api
+from kalrav.publishing import approvals
 from kalrav.web.sections import SECTIONS
 from kalrav.workspaces import services
 from kalrav.workspaces.audit import Actor
@@ -60,6 +61,13 @@ def _channel(members, caller, workspace):
             workspace=workspace, network="bluesky", name="Brand"
         ).pk
     }
+
+
+def _sandbox_channel(members, caller, workspace):
+    from kalrav.channels.models import Channel
+
+    channel = Channel.objects.create(workspace=workspace, network="sandbox", name="Sandbox")
+    return {"channel_id": channel.pk}
 
 
 def _conversation(members, caller, workspace):
@@ -314,6 +322,8 @@ HTML_CASES = [
     Case("channels:pause", "POST", Perm.CHANNELS_MANAGE, _channel),
     Case("channels:resume", "POST", Perm.CHANNELS_MANAGE, _channel),
     Case("channels:remove", "POST", Perm.CHANNELS_MANAGE, _channel),
+    Case("sandbox:network", "GET", Perm.CHANNELS_VIEW),
+    Case("sandbox:outage", "POST", Perm.CHANNELS_MANAGE, _sandbox_channel, {"outage": "on"}),
     Case("publishing:calendar", "GET", Perm.CONTENT_VIEW),
     Case("publishing:move", "POST", Perm.CONTENT_EDIT, _variant, {"day": "2099-01-05"}),
     Case("publishing:export-csv", "GET", Perm.CONTENT_VIEW),
@@ -383,6 +393,10 @@ HTML_CASES = [
     Case("publishing:media", "GET", Perm.CONTENT_VIEW),
     Case("publishing:media-update", "POST", Perm.CONTENT_EDIT, _asset, {"alt_text": "Tea"}),
     Case("publishing:media-delete", "POST", Perm.CONTENT_EDIT, _asset),
+    Case("publishing:move-undo", "POST", Perm.CONTENT_EDIT),
+    Case("publishing:approvals", "GET", Perm.CONTENT_VIEW),
+    Case("publishing:approvals-decide", "POST", Perm.CONTENT_APPROVE),
+    Case("publishing:post-approve", "POST", Perm.CONTENT_APPROVE, _post_only),
     Case("inbox:list", "GET", Perm.INBOX_VIEW),
     Case("inbox:conversation", "GET", Perm.INBOX_VIEW, _conversation),
     Case("inbox:assign", "POST", Perm.INBOX_REPLY, _conversation, {"assignee": ""}),
@@ -429,6 +443,11 @@ HTML_CASES = [
     Case("inbox:handoff", "POST", Perm.INBOX_REPLY, _pick("conversation_id"), {"team": ""}),
     Case("inbox:handoff-retry", "POST", Perm.INBOX_REPLY, _pick("handoff_id")),
     # Outgoing webhooks (kalrav.hooks).
+    Case("web:notifications", "GET", Perm.WORKSPACE_VIEW),
+    Case("web:notifications-read", "POST", Perm.WORKSPACE_VIEW),
+    Case("analytics:track-links", "POST", Perm.CONTENT_EDIT, _post_only),
+    Case("analytics:conversion-settings", "GET", Perm.WORKSPACE_EDIT),
+    Case("analytics:conversion-settings", "POST", Perm.WORKSPACE_EDIT),
     Case("hooks:endpoints", "GET", Perm.WEBHOOKS_MANAGE),
     Case(
         "hooks:endpoints",
@@ -627,6 +646,10 @@ def test_api_operation(method, path, perm, caller, client, workspace, members, o
     if path.endswith("-published"):
         # Deleting or editing on the network acts on a published variant only.
         ids.update(_published_variant(members, caller, workspace))
+    if path.endswith("/publish-now"):
+        # Publishing now takes a variant that no longer waits for approval.
+        owner = members["owner"]
+        approvals.approve_variant(owner, Actor(user=owner.user), ids["variant_id"])
     if "/messages/{message_id}/" in path and path.endswith(MODERATION_ENDS):
         # Liking and hiding act on a fan's reply; deleting on the network, on the brand's own.
         found = _moderated(members, caller, workspace)

@@ -1,6 +1,7 @@
 """The fault test: workers killed with SIGKILL at random moments while publishing a few hundred
 variants to a loopback network leave every variant published exactly once or visibly failed,
-never twice, never silently lost.
+never twice, never silently lost. The network has no idempotency (it makes a post of every
+request, repeats included), so "never twice" rests on Kalrav's claims and reconciling alone.
 
 Real `kalrav worker` processes run on a database and queue of their own
 (tests/publish_kill_settings.py: the loopback network registered, a 3 s lease), each publishing
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.slow
 SETTINGS = "tests.publish_kill_settings"
 COUNT = 300
 REJECT_EVERY = 25  # these texts the network refuses: they must end failed, and visibly so
-KILLS = 6
+KILLS = 5
 
 
 # --- code run inside the subprocesses (python -c), with Django set up on SETTINGS ---------------
@@ -143,12 +144,13 @@ def test_killed_workers_publish_each_variant_exactly_once_or_fail_visibly(tmp_pa
         KALRAV_DATA_DIR=str(tmp_path),
         KALRAV_QUEUE_NAME=f"kalrav-kill-{uuid.uuid4().hex[:8]}",
         PYTHONPATH=str(Path(__file__).resolve().parent.parent),
-        KALRAV_PUBLISH_CONCURRENCY="4",
+        # Few threads and a slow network stretch the publishing over the kills.
+        KALRAV_PUBLISH_CONCURRENCY="2",
     )
     status = str(tmp_path / "left")
     started: list[subprocess.Popen] = []
     log = open(tmp_path / "workers.log", "w")  # noqa: SIM115
-    with FakeNetwork(latency=(0.05, 0.2)) as network, _fresh_database(tmp_path) as url:
+    with FakeNetwork(latency=(0.1, 0.3)) as network, _fresh_database(tmp_path) as url:
         env["DATABASE_URL"] = url
         subprocess.run(
             [sys.executable, "-m", "kalrav", "migrate", "-v0"], env=env, check=True, timeout=180
@@ -160,12 +162,18 @@ def test_killed_workers_publish_each_variant_exactly_once_or_fail_visibly(tmp_pa
             started.append(_django(f"t.watcher({status!r}, 0.5)", env, stderr=log))
             kills = 0
             seen = 0
-            deadline = time.monotonic() + 45
+            # Workers take seconds to start on a busy machine: the clock runs from the first post.
+            booting = time.monotonic() + 120
+            while not network.requests and time.monotonic() < booting:
+                time.sleep(0.1)
+            deadline = time.monotonic() + 90
             while kills < KILLS and time.monotonic() < deadline:
-                # Kill only while posts are going out, so each kill can land mid-request.
+                # Kill only while posts are going out and some are left, so each kill can land
+                # mid-request (or mid-reconcile, once retries start).
                 time.sleep(rng.uniform(0.1, 0.6))
                 now_seen = sum(network.requests.values())
-                if now_seen == seen or now_seen >= COUNT:
+                left = Path(status).read_text() if Path(status).exists() else ""
+                if now_seen == seen or left == "0":
                     continue
                 seen = now_seen
                 n = rng.randrange(len(workers))
@@ -174,6 +182,7 @@ def test_killed_workers_publish_each_variant_exactly_once_or_fail_visibly(tmp_pa
                 kills += 1
                 workers[n] = _worker(env, log, periodic=n == 0)
                 started.append(workers[n])
+            deadline = time.monotonic() + 60  # then every variant settles, or the test fails
             while time.monotonic() < deadline:
                 left = Path(status).read_text() if Path(status).exists() else ""
                 if left == "0":
@@ -189,8 +198,11 @@ def test_killed_workers_publish_each_variant_exactly_once_or_fail_visibly(tmp_pa
 
     variants = result["variants"]
     stored = {post["key"]: post for post in network.posts.values()}
+    copies = network.copies()
     tail = (tmp_path / "workers.log").read_text()[-3000:]
-    assert kills >= 3, f"only {kills} kills landed while publishing\n{tail}"
+    # Never twice: the network kept every request that reached it, repeats included.
+    twice = {key: count for key, count in copies.items() if count > 1}
+    assert not twice, f"{len(twice)} variants posted more than once\n{tail}"
     assert len(variants) == COUNT
     unfinished = [v for v in variants if v["state"] not in ("published", "failed")]
     assert not unfinished, f"{len(unfinished)} variants silently left behind\n{tail}"
@@ -208,10 +220,11 @@ def test_killed_workers_publish_each_variant_exactly_once_or_fail_visibly(tmp_pa
     # Never twice: one stored post per variant key, and nothing stored that no variant sent.
     keys = {v["idempotency_key"] for v in variants}
     assert set(stored) <= keys
-    texts = [post["text"] for post in stored.values()]
+    texts = [post["text"] for post in network.posts.values()]
     assert len(texts) == len(set(texts)), "a post appears twice on the network"
     published = sum(v["state"] == "published" for v in variants)
     expected = COUNT - len(range(0, COUNT, REJECT_EVERY))
     assert published == expected, f"{published} published, expected {expected}\n{tail}"
-    resent = sum(1 for count in network.requests.values() if count > 1)
-    print(f"\n{kills} kills; {resent} variants resent with their key after an unknown outcome")
+    assert kills == KILLS, f"only {kills} kills landed while publishing\n{tail}"
+    reconciled = sum(outcome == "unknown" for outcome in result["outcomes"])
+    print(f"\n{kills} kills; {reconciled} unknown outcomes settled by reconciling, 0 duplicates")

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from kalrav import proxies
 from kalrav.accounts import ratelimit, sessions, twofactor
 from kalrav.accounts.forms import CodeForm, DisableTwoFactorForm, ProfileForm, SignInForm
-from kalrav.accounts.language import activate_for_response
+from kalrav.accounts.language import activate_for_response, offer_browser_language
 from kalrav.accounts.models import User
 
 PENDING_KEY = "kalrav_signin_pending"
@@ -39,6 +39,7 @@ def _finish_signin(
     if two_factor:
         sessions.mark_two_factor(request)
     ratelimit.reset(user.email)
+    offer_browser_language(request, user.language)
     response = redirect(_safe_next(request))
     return activate_for_response(response, user.language)
 

@@ -59,6 +59,12 @@ class Channel(models.Model):
     last_error_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     credentials_renewed_at = models.DateTimeField(null=True, blank=True)
+    # Since the first failure after the last success: how long the inbox has not heard the channel.
+    unheard_since = models.DateTimeField(null=True, blank=True)
+    # A failing channel is checked again by itself (kalrav.channels.probing), with a wait that
+    # doubles after each failed check.
+    probe_attempts = models.PositiveIntegerField(default=0)
+    next_probe_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

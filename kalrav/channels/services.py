@@ -7,7 +7,7 @@ connectors never touch the database.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from huey.contrib.djhuey import db_task
 
 from kalrav.channels import credentials as sealed
 from kalrav.channels.models import Channel, ChannelState
+from kalrav.channels.sessions import ChannelSessions
 from kalrav.connectors import catalogue, registry
 from kalrav.connectors.account import (
     AccountInfo,
@@ -39,6 +40,11 @@ from kalrav.workspaces.models import Member
 from kalrav.workspaces.permissions import Perm
 
 DEFAULT_RATE_LIMIT_PAUSE = timedelta(minutes=15)
+# A failing channel is checked again after FIRST_PROBE, then after twice as long each time it
+# still fails, up to LAST_PROBE apart: an outage of a minute costs a minute, a night-long one
+# costs a few dozen checks (kalrav.channels.probing runs them).
+FIRST_PROBE = timedelta(seconds=30)
+LAST_PROBE = timedelta(minutes=30)
 
 
 def networks() -> list[tuple[str, str]]:
@@ -131,12 +137,14 @@ def oauth_start(
     cls = network_info(network).connector
     if not issubclass(cls, OAuthConnect):
         raise ValidationError({"network": _("This network has no sign-in page; use its token.")})
-    try:
-        URLValidator(schemes=["https", "http"])(server_url)
-    except ValidationError:
-        raise ValidationError(
-            {"server": _("Enter a full address starting with https://")}
-        ) from None
+    # Only the open networks sign in on a server the person names; X has one home.
+    if network_info(network).server_field is not None:
+        try:
+            URLValidator(schemes=["https", "http"])(server_url)
+        except ValidationError:
+            raise ValidationError(
+                {"server": _("Enter a full address starting with https://")}
+            ) from None
     return cls.oauth_start(server_url.rstrip("/"), redirect_uri=redirect_uri, state=state)
 
 
@@ -263,12 +271,21 @@ def remove_channel(member: Member, actor: Actor, channel_id: int) -> None:
 
 
 def context_for(channel: Channel) -> ConnectorContext:
+    credentials = sealed.unseal(channel.credentials)
     return ConnectorContext(
         channel_id=channel.pk,
         config=dict(channel.config),
-        credentials=sealed.unseal(channel.credentials),
+        credentials=credentials,
         account_id=channel.remote_id,
+        sessions=ChannelSessions(
+            channel.pk, credentials.get("session", ""), schedule_renewal=_renew_at
+        ),
     )
+
+
+def _renew_at(channel_id: int, when: datetime) -> None:
+    """Queue renew_credentials for `when` (ahead of the network session's expiry)."""
+    transaction.on_commit(lambda: renew_credentials_task.schedule((channel_id,), eta=when))
 
 
 def connector_for(channel: Channel) -> Connector:
@@ -278,6 +295,11 @@ def connector_for(channel: Channel) -> Connector:
 
 
 # --- what the tasks record -----------------------------------------------------------------
+
+
+def probe_delay(attempts: int) -> timedelta:
+    """How long a failing channel waits before its next check after `attempts` failed checks."""
+    return min(FIRST_PROBE * 2 ** min(attempts, 20), LAST_PROBE)
 
 
 def record_success(channel_id: int, account: AccountInfo | None = None) -> None:
@@ -291,6 +313,7 @@ def record_success(channel_id: int, account: AccountInfo | None = None) -> None:
             "",
             None,
         )
+        channel.unheard_since, channel.probe_attempts, channel.next_probe_at = None, 0, None
         if account is not None:
             channel.remote_id = account.remote_id
             channel.handle = account.handle or channel.handle
@@ -306,6 +329,7 @@ def record_failure(channel_id: int, error: ConnectorError) -> None:
         now = timezone.now()
         channel.last_error_at, channel.last_error = now, str(error)[:2000]
         if channel.state != ChannelState.PAUSED:
+            channel.unheard_since = channel.unheard_since or now
             if isinstance(error, AuthExpired):
                 channel.state = ChannelState.NEEDS_RECONNECT
             elif isinstance(error, RateLimited):
@@ -317,6 +341,10 @@ def record_failure(channel_id: int, error: ConnectorError) -> None:
                 )
                 channel.rate_limited_until = now + wait
             else:
+                # A failure while already failing is a failed check: wait twice as long.
+                failing = channel.state == ChannelState.FAILING
+                channel.probe_attempts = channel.probe_attempts + 1 if failing else 0
+                channel.next_probe_at = now + probe_delay(channel.probe_attempts)
                 channel.state = ChannelState.FAILING
             channel.state_detail = str(error)[:2000]
         channel.save()

@@ -1,6 +1,7 @@
 """What Huey's consumer finds here: it imports each app's `tasks` module (djhuey autodiscovery).
-The channel tasks (`check_channel_task`, `renew_credentials_task`) live in services.py beside the
-functions they run; this import registers them in the worker. Nothing imports this module.
+The channel tasks live beside the functions they run: `check_channel_task` and
+`renew_credentials_task` in services.py, `probe_failing_channels` in probing.py; these imports
+register them in the worker. Nothing imports this module.
 """
 
-from kalrav.channels import services  # noqa: F401 - registers the tasks it defines
+from kalrav.channels import probing, services  # noqa: F401 - register the tasks they define

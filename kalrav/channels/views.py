@@ -57,13 +57,16 @@ def connect(request: WorkspaceRequest, network: str) -> HttpResponse:
                 _("%(name)s is connected. Kalrav is checking it now.") % {"name": channel.name},
             )
             return redirect("channels:detail", ws=member.workspace.slug, channel_id=channel.pk)
-    server_field = known.server_field if known.can(OAuthConnect) else None
+    # Sign-in is offered wherever the network has it: with a server address to ask for on the
+    # open networks (Mastodon), without one where the network has one home (X).
+    signs_in = known.can(OAuthConnect)
     context = {
         "form": form,
         "network_label": known.label,
         "section": "channels",
         "network": network,
-        "server_field": server_field,
+        "signs_in": signs_in,
+        "server_field": known.server_field if signs_in else None,
     }
     return render(request, "channels/connect.html", context, status=400 if form.errors else 200)
 

@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from kalrav.connectors.sessions import SessionKeeper
 from kalrav.safe_urls import web_url
 
 # --- What goes out -------------------------------------------------------------------------------
@@ -176,6 +177,9 @@ class ConnectorContext:
     # The account's own id on the network as the channel last verified it (a DID, a chat id…);
     # empty until then. Lets a connector tell its own items from others' without a request.
     account_id: str = ""
+    # Where a network's sign-in session is kept between uses (connectors/sessions.py); None for
+    # a connector made outside a channel, which keeps its session only as long as it lives.
+    sessions: SessionKeeper | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -295,6 +299,9 @@ class NetworkRules:
     poll: PollRules | None = None
     threads: bool = False
     first_comment: bool = False
+    # The network labels each post with its language (Bluesky's `langs`): worth finding out
+    # when the author did not say.
+    languages: bool = False
     checks: tuple[ExtraCheck, ...] = ()
 
     def limit(self, with_media: bool) -> int:
@@ -381,6 +388,19 @@ class Streamer(Protocol):
 
 
 @runtime_checkable
+class ResumableStreamer(Protocol):
+    """A stream the network can replay from a position. Kept and passed back as `since`, the
+    position makes the items of a gap (an outage, a restart) arrive by the stream."""
+
+    def stream(self, since: Cursor | None) -> AsyncIterator[IncomingItem]: ...
+
+    def resume_from(self) -> Cursor | None:
+        """Where to resume so that nothing after the item last yielded is missed; None until
+        the stream knows."""
+        ...
+
+
+@runtime_checkable
 class Moderator(Protocol):
     """Like, unlike and delete items on the network. Each network allows these on different
     items (Bluesky and Mastodon delete only the account's own posts, a Telegram bot that is an
@@ -420,6 +440,7 @@ CAPABILITIES: tuple[type, ...] = (
     InsightsReader,
     ListeningSource,
     Streamer,
+    ResumableStreamer,
     Moderator,
     ReplyHider,
 )

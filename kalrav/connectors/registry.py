@@ -15,6 +15,7 @@ CONNECTORS: dict[str, str] = {
     "telegram": "kalrav.connectors.networks.telegram.connector.TelegramConnector",
     "x": "kalrav.connectors.networks.x.connector.XConnector",
     "matrix": "kalrav.connectors.networks.matrix.connector.MatrixConnector",
+    "sandbox": "kalrav.connectors.networks.sandbox.connector.SandboxConnector",
 }
 
 _registered: dict[str, str] = dict(CONNECTORS)

@@ -17,8 +17,9 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
-from kalrav.channels.models import Channel, ChannelState
+from kalrav.channels.models import Channel
 from kalrav.connectors.base import Author, IncomingItem, ItemKind
 from kalrav.demo.conversations import HISTORY, ITEMS, Past
 from kalrav.inbox.intake.ingest import ingest
@@ -114,9 +115,15 @@ SAVED_REPLIES = [
 ]
 
 # (name, filters, shared with the workspace)
+# Marked for the catalogues: the inbox shows a view's stored name in the reader's language when
+# it is one of these (`in_reader_language`), so the demo reads right in all five.
 SAVED_VIEWS = [
-    ("Unhappy customers, oldest deadline first", {"sentiment": "negative", "sort": "due"}, True),
-    ("Unassigned", {"assignee": "none"}, False),
+    (
+        gettext_noop("Unhappy customers, oldest deadline first"),
+        {"sentiment": "negative", "sort": "due"},
+        True,
+    ),
+    (gettext_noop("Unassigned"), {"assignee": "none"}, False),
 ]
 
 
@@ -282,17 +289,8 @@ def _saved(workspace: Workspace, owner: Member) -> None:
             saved_views.save_view(owner, _actor(owner), name=name, filters=filters, shared=shared)
 
 
-def load(workspace: Workspace) -> None:
-    channel, _created = Channel.objects.get_or_create(
-        workspace=workspace,
-        network="bluesky",
-        name="Demo Bluesky",
-        defaults={
-            "handle": "shantitea.bsky.social",
-            "state": ChannelState.PAUSED,
-            "state_detail": "Demo channel: not connected to a network.",
-        },
-    )
+def load(workspace: Workspace, channel: Channel) -> None:
+    """The demo inbox, arriving on `channel` (the demo's sandbox channel, which can answer)."""
     people = _members(workspace)
     owner = people[Role.OWNER]
     _settings(workspace, owner)

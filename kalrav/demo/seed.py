@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from kalrav.accounts.models import User
-from kalrav.demo import inbox, publishing
+from kalrav.demo import inbox, publishing, sandbox
 from kalrav.demo.workspaces import load_workspaces
 from kalrav.workspaces.models import Workspace
 
@@ -15,6 +15,10 @@ from kalrav.workspaces.models import Workspace
 def load() -> tuple[User, list[Workspace]]:
     """Create the demo data unless it is there already; running it again changes nothing."""
     demo, (tea, travel) = load_workspaces()
-    inbox.load(tea)
+    # The inbox and the calendar use the sandbox channel, so answering and publishing work.
+    channel = sandbox.channel(tea)
+    sandbox.adopt_old_inbox(tea, channel)
+    inbox.load(tea, channel)
     publishing.load_demo_posts(tea.slug)
+    sandbox.history(tea, channel)
     return demo, [tea, travel]

@@ -6,6 +6,10 @@ longer). Any other answer outside 2xx (a 4xx, a redirect) and a refused address 
 receiver's owner must change something, and retrying would only repeat the refusal.
 
 `deliver` is the queued task that makes each try (`services.emit` queues it after the commit).
+Each try first claims the delivery (one conditional UPDATE, counting the try), so one delivery
+is never sent by two workers at once; a worker that dies mid-try leaves the claim to run out and
+`resume_stalled` sends again. Every try of one delivery carries the same Kalrav-Delivery id (and
+Kalrav-Event-Id), so a receiver that saw it already can ignore the repeat.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ from datetime import timedelta
 
 import httpx
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from kalrav import crypto
 from kalrav.connectors.errors import ConnectorError, Rejected
@@ -33,6 +39,8 @@ RETRY_DELAYS = (30, 120, 600, 3600, 4 * 3600)  # seconds after the 1st, 2nd, …
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 EXCERPT_CHARS = 500
 RETRY_STATUSES = frozenset({408, 429})
+# Longer than one try can take (TIMEOUT): a live worker never loses its claim.
+LEASE = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,7 @@ def _post(delivery: Delivery) -> tuple[httpx.Response | None, ConnectorError | N
         signing.HEADER: signing.header(secret, body),
         "Kalrav-Event": delivery.event,
         "Kalrav-Event-Id": str(delivery.event_id),
-        "Kalrav-Delivery": str(delivery.pk),
+        "Kalrav-Delivery": str(delivery.delivery_id),
     }
     started = time.monotonic()
     # Webhooks do not follow redirects: a receiver that moved says so with a new URL.
@@ -89,10 +97,25 @@ def _post(delivery: Delivery) -> tuple[httpx.Response | None, ConnectorError | N
     return response, None, int((time.monotonic() - started) * 1000)
 
 
+def claim(delivery_id: int) -> bool:
+    """Take the right to send the delivery for LEASE, and count the try before it is made, so a
+    try whose worker died still shows. One conditional UPDATE: of two workers, one gets True."""
+    now = timezone.now()
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    return bool(
+        Delivery.objects.filter(
+            free, pk=delivery_id, state__in=(DeliveryState.PENDING, DeliveryState.RETRYING)
+        ).update(claimed_until=now + LEASE, attempts=F("attempts") + 1, last_attempt_at=now)
+    )
+
+
 def attempt(delivery_id: int) -> Outcome | None:
-    """Try one delivery now; None when it is already settled or its endpoint is gone."""
+    """Try one delivery now; None when it is already settled, another worker is sending it, or
+    its endpoint is gone."""
+    if not claim(delivery_id):
+        return None
     delivery = Delivery.objects.select_related("endpoint__workspace").filter(pk=delivery_id).first()
-    if delivery is None or delivery.state in (DeliveryState.SUCCEEDED, DeliveryState.FAILED):
+    if delivery is None:
         return None
     if not delivery.endpoint.enabled:
         outcome = Outcome(False, None, "", 0, "The endpoint is switched off.", None)
@@ -109,7 +132,7 @@ def attempt(delivery_id: int) -> Outcome | None:
             assert error is not None
             retryable = error.retryable or status in RETRY_STATUSES
             wait = (
-                retry_delay(delivery.attempts + 1, getattr(error, "retry_after", None))
+                retry_delay(delivery.attempts, getattr(error, "retry_after", None))
                 if retryable
                 else None
             )
@@ -128,9 +151,21 @@ def deliver(delivery_id: int) -> None:
         deliver.schedule(args=(delivery_id,), delay=outcome.retry_in)
 
 
+@db_periodic_task(crontab(minute="*"))
+def resume_stalled() -> None:
+    """Deliveries whose worker died while sending (their claim ran out, unanswered) are sent
+    again: with the same Kalrav-Delivery id, which receivers dedupe by."""
+    stalled = Delivery.objects.filter(
+        state__in=(DeliveryState.PENDING, DeliveryState.RETRYING),
+        claimed_until__lt=timezone.now(),
+    ).values_list("pk", flat=True)
+    for delivery_id in stalled[:500]:
+        deliver(delivery_id)
+
+
 def _record(delivery: Delivery, outcome: Outcome) -> None:
     now = timezone.now()
-    delivery.attempts += 1
+    delivery.claimed_until = None
     delivery.response_code = outcome.status_code
     delivery.response_excerpt = outcome.body[:EXCERPT_CHARS]
     delivery.duration_ms = outcome.duration_ms
@@ -150,7 +185,7 @@ def _record(delivery: Delivery, outcome: Outcome) -> None:
     with transaction.atomic():
         delivery.save(
             update_fields=[
-                "attempts",
+                "claimed_until",
                 "response_code",
                 "response_excerpt",
                 "duration_ms",

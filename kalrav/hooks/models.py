@@ -61,6 +61,11 @@ class Delivery(models.Model):
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
     event = models.CharField(max_length=40)
     event_id = models.UUIDField(default=uuid.uuid4, help_text="the same on every retry")
+    # Sent as Kalrav-Delivery: the same on every retry of this delivery, and unlike the row's id
+    # never the same in two installations, so a receiver may dedupe by it.
+    delivery_id = models.UUIDField(default=uuid.uuid4)
+    # Until when one worker holds the right to send this delivery (delivery.claim).
+    claimed_until = models.DateTimeField(null=True, blank=True)
     payload = models.JSONField(default=dict)
     state = models.CharField(
         max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING

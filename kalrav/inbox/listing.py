@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
+
 from kalrav.inbox import ordering
 from kalrav.inbox.forms import (
     InboxFilterForm,
@@ -17,9 +19,27 @@ from kalrav.inbox.work import problems
 from kalrav.workspaces.models import Member
 
 TODO = [ConversationState.NEW, ConversationState.OPEN, ConversationState.PENDING]
-
+# Counting a million rows on every page is waste: past 999, "999+" says enough.
+COUNT_CAP = 1000
+# The count beside "Inbox" in the navigation shows on every page; a few seconds late is fine.
+NAV_CACHE_SECONDS = 15
 
 PAGE_SIZE = 50
+
+
+def new_count(workspace_id: int, *, fresh: bool = False) -> int:
+    """Conversations nobody has opened since their last message and still to do: the one
+    meaning of "new" on every page (the navigation, the inbox's heading and each view)."""
+    key = f"inbox:new:{workspace_id}"
+    if not fresh:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    rows = Conversation.objects.filter(workspace_id=workspace_id, unread=True, state__in=TODO)
+    # Unordered: the model's default order sorted every to-do row first (400 ms at a million).
+    found = rows.order_by().values("id")[:COUNT_CAP].count()
+    cache.set(key, found, NAV_CACHE_SECONDS)
+    return found
 
 
 @dataclass

@@ -258,6 +258,12 @@ class Message(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True)
     moderation_pending = models.CharField(max_length=8, blank=True)
     moderation_error = models.TextField(blank=True)
+    # The idempotency key of an outgoing reply: random, stored when the reply is written and
+    # before any send, so no other installation (or this one after a restore) makes the same one.
+    send_key = models.CharField(max_length=64, blank=True)
+    # Until when one worker holds the right to send this reply or moderation action (see
+    # kalrav.inbox.work.sending): set by one conditional UPDATE, so two workers never both send.
+    claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -271,6 +277,34 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class SendAttempt(models.Model):
+    """One try at sending a reply or a moderation action, written before the network is called:
+    an attempt left `running` by a dead worker shows that its outcome is unknown."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SENT = "sent", _("Sent")
+        REJECTED = "rejected", _("Rejected by the network")
+        TRANSIENT = "transient", _("Temporary error")
+        UNKNOWN = "unknown", _("Outcome unknown")
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="send_attempts")
+    action = models.CharField(max_length=8, help_text="reply, like, unlike, hide, unhide, delete")
+    key = models.CharField(max_length=100)
+    worker = models.CharField(max_length=120, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.RUNNING)
+    error_type = models.CharField(max_length=60, blank=True)
+    error_text = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} of {self.message_id}: {self.outcome}"
 
 
 class Note(models.Model):
@@ -305,11 +339,14 @@ class SavedReply(models.Model):
 
 
 class InboxCursor(models.Model):
-    """Where polling a channel's inbox continues next time."""
+    """Where polling, and the stream, of a channel's inbox continue next time."""
 
     channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="inbox_cursor")
     value = models.TextField(blank=True)
     polled_at = models.DateTimeField(null=True, blank=True)
+    # Where the channel's stream resumes (a firehose sequence, a /sync token); apart from `value`,
+    # which is the polling position and means something else to the network.
+    stream_position = models.TextField(blank=True)
 
     def __str__(self) -> str:
         return f"{self.channel_id}: {self.value[:40]}"

@@ -16,6 +16,7 @@ from kalrav.inbox.forms import (
     ReplyForm,
     SavedReplyForm,
 )
+from kalrav.inbox.intake.unheard import unheard_channels
 from kalrav.inbox.models import (
     Conversation,
     ConversationState,
@@ -30,8 +31,6 @@ from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import Member
 from kalrav.workspaces.permissions import Perm
 
-UNREAD_CAP = 1000
-
 
 @workspace_view(Perm.INBOX_VIEW)
 def inbox(request: WorkspaceRequest) -> HttpResponse:
@@ -40,17 +39,13 @@ def inbox(request: WorkspaceRequest) -> HttpResponse:
     form = InboxFilterForm(request.GET or None, channels=channels)
     page = listing.RowsPage.of(listing.filtered(member, form), request.GET.get("page"))
     targets.mark_rows(page.object_list)  # time left, warnings and missed targets
-    # Counting a million rows on every refresh is waste: past 999, "999+" says enough.
-    unread_rows = Conversation.objects.filter(
-        workspace=member.workspace, unread=True, state__in=listing.TODO
-    )
-    # Unordered: the model's default order sorted every to-do row first (400 ms at a million).
-    unread = unread_rows.order_by().values("id")[:UNREAD_CAP].count()
+    unread = listing.new_count(member.workspace_id, fresh=True)
     context = {
         "form": form,
         "page": page,
         "unread": unread,
         "has_channels": channels.exists(),
+        "unheard": unheard_channels(member.workspace),
         "nav": "inbox",
         "now": timezone.now(),
     }
@@ -171,12 +166,15 @@ def reply(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
     guard = work_views.reply_guard(request.POST)
     if request.htmx:
         return work_views.reply_htmx(request, conversation_id, text, guard)
-    return _act(
-        request,
-        conversation_id,
-        lambda m, a: replies.reply(m, a, conversation_id, text, **guard),
-        _("Reply queued; it shows as sent once the network accepts it."),
-    )
+    member: Member = request.member
+    get_object_or_404(Conversation, pk=conversation_id, workspace=member.workspace)
+    try:
+        sent = replies.reply(member, Actor(user=request.user), conversation_id, text, **guard)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        work_views.tell_reply_outcome(request, sent)
+    return _back(member, conversation_id)
 
 
 @workspace_view(Perm.INBOX_VIEW)

@@ -17,6 +17,7 @@ learns from them.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -33,6 +34,7 @@ __all__ = [
     "Classification",
     "classify_batch",
     "inbox_uses_quality",
+    "warm_up_in_background",
 ]
 
 
@@ -128,3 +130,33 @@ def classify_batch(texts: Sequence[str], *, quality: bool = False) -> list[Class
         Classification(lang.language, lang.confidence, feeling.label, feeling.score)
         for lang, feeling in zip(languages, sentiments, strict=True)
     ]
+
+
+def warm_up_in_background(*, quality: bool) -> threading.Thread:
+    """Load the models now, beside the process's own start, so that the first message after a
+    start is not the one that waits 5 to 12 s for them. `quality` also loads the E5 model,
+    where the quality path is on (the worker, which refines sentiment; not the listener)."""
+
+    def load() -> None:
+        try:
+            classify_batch(["Kalrav is starting"])
+            if quality and inbox_uses_quality():
+                classify_batch(["Kalrav is starting"], quality=True)
+        except Exception:  # a model that cannot load says so when it is first used
+            log.exception("loading the language and sentiment models at start failed")
+
+    thread = threading.Thread(target=load, name="kalrav-nlp-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+# For labelling what Kalrav sends (Bluesky's `langs`) when the author did not say. A wrong label
+# hides a post from the readers who filter by language, no label from none: so only a confident
+# answer counts (short replies such as "ok" come out near 0.4).
+LABEL_CONFIDENCE = 0.7
+
+
+def language_of(text: str) -> str:
+    """The ISO 639-1 code of a text Kalrav sends, or "" when its language is not clear."""
+    found = language_identifier().detect(text)
+    return "" if found.language == "und" or found.confidence < LABEL_CONFIDENCE else found.language

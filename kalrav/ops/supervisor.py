@@ -3,13 +3,14 @@
 The children run in their own session so a terminal's Ctrl+C reaches only this supervisor, which
 then stops each child the way that child stops cleanly: the Huey consumer on SIGINT (it finishes
 running tasks; queued ones stay in storage), uvicorn and the listeners on SIGTERM. Each child also
-asks the kernel to stop it if the supervisor dies, so no process outlives the group.
+asks the kernel to stop it the same way if the supervisor dies, so no process outlives the group.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import logging
 import signal
 import subprocess
@@ -25,9 +26,12 @@ log = logging.getLogger("kalrav.serve")
 PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(stop_signal: int) -> None:
+    """Ask the kernel to send the child its own stop signal when the supervisor dies: for the
+    worker SIGINT, Huey's graceful stop (SIGTERM is its immediate one, which leaves the
+    publishing dispatcher's claimed batch to wait for its lease to expire)."""
     with contextlib.suppress(OSError):  # not Linux: the supervisor's own shutdown still applies
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, stop_signal)
 
 
 @dataclass
@@ -55,7 +59,9 @@ class Supervisor:
         for child in self.children:
             # argv is built in children_for() from sys.executable and fixed names, never from input.
             child.process = subprocess.Popen(  # noqa: S603
-                child.argv, start_new_session=True, preexec_fn=_die_with_parent
+                child.argv,
+                start_new_session=True,
+                preexec_fn=functools.partial(_die_with_parent, child.stop_signal),
             )
             log.info("started %s (pid %s)", child.name, child.process.pid)
         code = 0

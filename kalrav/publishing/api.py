@@ -374,6 +374,20 @@ def schedule_variant(request: ApiRequest, ws: str, variant_id: int, payload: Sch
 
 
 @router.post(
+    "/{ws}/variants/{variant_id}/publish-now",
+    response={200: VariantOut, **ERRORS},
+)
+@requires(Perm.CONTENT_PUBLISH)
+def publish_variant_now(request: ApiRequest, ws: str, variant_id: int):
+    """The page's "publish now": the same checks as scheduling, then due at once."""
+    return _transition(
+        request,
+        variant_id,
+        lambda m, a: scheduling.publish_now(m, a, variant_id),
+    )
+
+
+@router.post(
     "/{ws}/variants/{variant_id}/unschedule",
     response={200: VariantOut, **ERRORS},
 )

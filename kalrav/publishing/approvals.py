@@ -5,8 +5,11 @@ sent back with changes asked for. Where a workspace requires approval, a variant
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -106,3 +109,53 @@ def submit_post(member: Member, actor: Actor, post_id: int, *, comment: str = ""
         state__in=[VariantState.DRAFT, VariantState.CHANGES_REQUESTED, VariantState.FAILED]
     )
     return [submit_for_approval(member, actor, v.pk, comment=comment) for v in waiting]
+
+
+def awaiting(workspace_id: int) -> QuerySet[Variant]:
+    """Every variant of the workspace waiting for a decision, the earliest due first (those without
+    a time last), for the approvals queue."""
+    return (
+        Variant.objects.filter(post__workspace_id=workspace_id, state=VariantState.PENDING_APPROVAL)
+        .select_related("post", "post__author", "channel")
+        .order_by(F("scheduled_at").asc(nulls_last=True), "id")
+    )
+
+
+def awaiting_count(workspace_id: int) -> int:
+    return Variant.objects.filter(
+        post__workspace_id=workspace_id, state=VariantState.PENDING_APPROVAL
+    ).count()
+
+
+def decide_many(
+    member: Member, actor: Actor, variant_ids: Iterable[int], *, approve: bool, comment: str = ""
+) -> list[Variant]:
+    """The approvals queue's bulk action: each chosen variant approved (and scheduled where it has
+    a future time) or sent back, each in its own transaction with its own audit entry, so that one
+    decided meanwhile by someone else does not undo the others. Those no longer waiting are
+    skipped; the decided ones are returned."""
+    member.require(Perm.CONTENT_APPROVE)
+    if not approve and not comment.strip():
+        raise ValidationError({"comment": _("Say what should change.")})
+    waiting = Variant.objects.filter(
+        pk__in=list(variant_ids),
+        post__workspace_id=member.workspace_id,
+        state=VariantState.PENDING_APPROVAL,
+    ).order_by("id")
+    decide = approve_variant if approve else request_changes
+    decided = []
+    for variant_id in waiting.values_list("pk", flat=True):
+        try:
+            decided.append(decide(member, actor, variant_id, comment=comment))
+        except ValidationError:
+            continue  # decided by someone else between the page and the click
+    return decided
+
+
+def approve_post(member: Member, actor: Actor, post_id: int, *, comment: str = "") -> list[Variant]:
+    """The post page's "Approve all": every variant of the post that is waiting."""
+    member.require(Perm.CONTENT_APPROVE)
+    ids = Variant.objects.filter(
+        post_id=post_id, post__workspace_id=member.workspace_id
+    ).values_list("pk", flat=True)
+    return decide_many(member, actor, list(ids), approve=True, comment=comment)

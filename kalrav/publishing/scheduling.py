@@ -217,3 +217,41 @@ def plan_variant(member: Member, actor: Actor, variant_id: int, when: datetime |
         {"scheduled_at": [before and before.isoformat(), when and when.isoformat()]},
     )
     return variant
+
+
+@transaction.atomic
+def move_post(
+    member: Member, actor: Actor, variant_id: int, day: date
+) -> list[tuple[Variant, datetime | None]]:
+    """Drag on the calendar moves the whole post: the dragged variant to `day`, and every other
+    variant of its post that is on the calendar by the same number of days, each keeping its own
+    time of day. All of them or none (one refused, say in the past, keeps the others where they
+    were). Each moved variant comes back with the time it had, so the move can be undone."""
+    member.require(Perm.CONTENT_EDIT)
+    dragged = locked_variant(member, variant_id)
+    plan: list[tuple[int, date, datetime | None]] = [(dragged.pk, day, dragged.scheduled_at)]
+    if dragged.scheduled_at is not None:
+        zone = zone_of(member.workspace)
+        shift = day - dragged.scheduled_at.astimezone(zone).date()
+        siblings = (
+            Variant.objects.select_for_update()
+            .filter(post_id=dragged.post_id, state__in=states.EDITABLE)
+            .exclude(pk=dragged.pk)
+            .exclude(scheduled_at=None)
+            .order_by("id")
+        )
+        plan += [
+            (v.pk, v.scheduled_at.astimezone(zone).date() + shift, v.scheduled_at)
+            for v in siblings
+            if v.scheduled_at is not None
+        ]
+    moved = [(move_variant(member, actor, pk, target), before) for pk, target, before in plan]
+    return moved
+
+
+@transaction.atomic
+def restore_times(member: Member, actor: Actor, times: dict[int, datetime | None]) -> list[Variant]:
+    """Undo of a move: each variant back at the time it had, through the same path as planning or
+    scheduling it by hand (a scheduled variant is checked again, and put back on the schedule)."""
+    member.require(Perm.CONTENT_EDIT)
+    return [plan_variant(member, actor, pk, when) for pk, when in sorted(times.items())]

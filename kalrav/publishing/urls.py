@@ -1,6 +1,7 @@
 from django.urls import path
 
 from kalrav.publishing import views
+from kalrav.publishing.approval_queue import views as approval_views
 from kalrav.publishing.calendar import views as calendar_views
 from kalrav.publishing.editing import views as editing_views
 from kalrav.publishing.media import views as media_views
@@ -14,6 +15,10 @@ urlpatterns = [
     # The same address as the navigation's generic "calendar" section, which this replaces.
     path(W + "calendar/", calendar_views.calendar, name="calendar"),
     path(W + "calendar/move/<int:variant_id>/", calendar_views.move, name="move"),
+    path(W + "calendar/move/undo/", calendar_views.move_undo, name="move-undo"),
+    path(W + "approvals/", approval_views.approvals_page, name="approvals"),
+    path(W + "approvals/decide/", approval_views.approvals_decide, name="approvals-decide"),
+    path(W + "posts/<int:post_id>/approve/", approval_views.post_approve_all, name="post-approve"),
     path(W + "calendar/export.csv", calendar_views.export_csv, name="export-csv"),
     path(W + "calendar/export.ics", calendar_views.export_ics, name="export-ics"),
     path(W + "calendar/import/", calendar_views.import_csv, name="import"),

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,8 +17,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kalrav.channels.models import Channel
-from kalrav.publishing import approvals, posts, scheduling, workspace_settings
-from kalrav.publishing.composer import preview, sections, variant_check, variant_options
+from kalrav.publishing import approvals, held, posts, scheduling, workspace_settings
+from kalrav.publishing.composer import (
+    preview,
+    sections,
+    uploads,
+    variant_check,
+    variant_options,
+    when,
+)
 from kalrav.publishing.delivery import notifications
 from kalrav.publishing.editing import services as editing
 from kalrav.publishing.forms import CommentForm, PostForm, ScheduleForm
@@ -76,9 +84,19 @@ def _composer_context(
     }
 
 
-def _post_form(request: HttpRequest, member: Member, initial: dict | None = None) -> PostForm:
+def _post_form(
+    request: HttpRequest,
+    member: Member,
+    initial: dict | None = None,
+    uploaded: list[MediaAsset] | None = None,
+) -> PostForm:
+    data = None
+    if request.method == "POST":
+        # Files uploaded with this very submission are attached as if picked from the library.
+        data = request.POST.copy()
+        data.setlist("media_ids", data.getlist("media_ids") + [str(a.pk) for a in uploaded or []])
     return PostForm(
-        request.POST if request.method == "POST" else None,
+        data,
         initial=initial,
         channels=Channel.objects.filter(workspace=member.workspace),
         assets=MediaAsset.objects.filter(workspace=member.workspace),
@@ -108,28 +126,99 @@ def _save(request: HttpRequest, member: Member, form: PostForm, post_id: int | N
     ), texts
 
 
+def _store_uploads(request: HttpRequest, member: Member) -> tuple[list[MediaAsset], list[str]]:
+    if request.method != "POST":
+        return [], []
+    stored, problems = uploads.store(member, _actor(request), request.FILES.getlist(uploads.FIELD))
+    if stored:
+        messages.success(
+            request,
+            _("In the library and attached: %(names)s.")
+            % {"names": ", ".join(str(a) for a in stored)},
+        )
+    return stored, problems
+
+
+def _when_form(request: HttpRequest, member: Member) -> when.WhenForm:
+    return when.WhenForm(
+        request.POST if request.method == "POST" else None,
+        zone=workspace_settings.zone_of(member.workspace),
+        require_approval=workspace_settings.publishing_settings(member.workspace).require_approval,
+        can_publish=member.can(Perm.CONTENT_PUBLISH),
+        has_queues=when.has_queues(member.workspace_id),
+    )
+
+
+def _when_done(choice: str, done: list[Variant], member: Member) -> str:
+    # The toast never promises what a paused channel will hold back (held.py says which).
+    held_back = [
+        f"{v.channel.name}: {held.channel_warning(v.channel)}" for v in done if held.held_reason(v)
+    ]
+    if held_back:
+        return " ".join(held_back)
+    if choice == when.NOW:
+        return _("Publishing now; this page shows the result in a moment.")
+    if done and done[0].state == VariantState.PENDING_APPROVAL:
+        return _("Sent for approval; once approved it is scheduled for its planned time.")
+    if choice in (when.AT, when.QUEUE):
+        return _("Scheduled: %(list)s.") % {
+            "list": "; ".join(
+                f"{v.channel.name} {local_time(v.scheduled_at, member)}"
+                for v in done
+                if v.scheduled_at
+            )
+        }
+    return _("Saved as a draft. Schedule it or ask for approval below.")
+
+
 @workspace_view(Perm.CONTENT_EDIT)
 def compose(request: WorkspaceRequest) -> HttpResponse:
     member = _member(request)
     initial = {}
     if request.GET.get("channel", "").isdigit():
         initial["channels"] = [request.GET["channel"]]
-    form = _post_form(request, member, initial or None)
+    stored, upload_problems = _store_uploads(request, member)
+    form = _post_form(request, member, initial or None, stored)
+    when_form = _when_form(request, member)
     texts: dict[int, str] = {}
-    if request.method == "POST" and form.is_valid():
-        try:
-            post, texts = _save(request, member, form, None)
-        except ValidationError as error:
-            _apply(form, error)
-        else:
-            messages.success(request, _("Saved as a draft. Schedule it or ask for approval below."))
-            return redirect("publishing:post", ws=member.workspace.slug, post_id=post.pk)
+    # "Upload" only attaches the files and shows the composer again, with each network's check.
+    saving = request.method == "POST" and "upload_only" not in request.POST
+    if request.method == "POST":
+        valid = form.is_valid() & when_form.is_valid()
+        for problem in upload_problems:
+            form.add_error("media_ids", problem)
+        if saving and valid and not upload_problems:
+            choice = when_form.cleaned_data["when"]
+            try:
+                with transaction.atomic():
+                    post, texts = _save(request, member, form, None)
+                    try:
+                        done = when.apply(
+                            member,
+                            _actor(request),
+                            post.pk,
+                            choice,
+                            when_form.cleaned_data.get("at"),
+                            require_approval=when_form.require_approval,
+                        )
+                    except ValidationError as refusal:
+                        when_form.add_error(None, refusal.messages)
+                        raise
+            except ValidationError as error:
+                if not when_form.errors:
+                    _apply(form, error)
+            else:
+                messages.success(request, _when_done(choice, done, member))
+                return redirect("publishing:post", ws=member.workspace.slug, post_id=post.pk)
     if request.method == "POST":
         texts = _variant_texts(request)
     context = _composer_context(
         member, form, None, texts, sections.posted(request.POST) if request.POST else None
     )
-    return render(request, "publishing/compose.html", context, status=400 if form.errors else 200)
+    context["when_form"] = when_form
+    context["zone"] = when_form.zone
+    failed = bool(form.errors or when_form.errors)
+    return render(request, "publishing/compose.html", context, status=400 if failed else 200)
 
 
 def _variants(post: Post) -> list[Variant]:
@@ -152,6 +241,9 @@ def post_page(request: WorkspaceRequest, post_id: int) -> HttpResponse:
     post = get_object_or_404(Post, pk=post_id, workspace=member.workspace)
     variants = _variants(post)
     first_media = variants[0].ordered_media() if variants else []
+    if request.method == "POST" and not member.can(Perm.CONTENT_EDIT):
+        raise PermissionDenied
+    stored, upload_problems = _store_uploads(request, member)
     form = _post_form(
         request,
         member,
@@ -164,12 +256,14 @@ def post_page(request: WorkspaceRequest, post_id: int) -> HttpResponse:
             "channels": [str(v.channel_id) for v in variants],
             "media_ids": [str(a.pk) for a in first_media],
         },
+        stored,
     )
     texts = {v.channel_id: v.text for v in variants}
     if request.method == "POST":
-        if not member.can(Perm.CONTENT_EDIT):
-            raise PermissionDenied
-        if form.is_valid():
+        valid = form.is_valid()
+        for problem in upload_problems:
+            form.add_error("media_ids", problem)
+        if valid and not upload_problems and "upload_only" not in request.POST:
             try:
                 _saved, texts = _save(request, member, form, post.pk)
             except ValidationError as error:
@@ -177,6 +271,7 @@ def post_page(request: WorkspaceRequest, post_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("Post saved."))
                 return redirect("publishing:post", ws=member.workspace.slug, post_id=post.pk)
+        texts = {**texts, **_variant_texts(request)}  # what was typed, not what was saved
     # Opening the post is how its failure notifications are seen.
     notifications.mark_read(request.user.pk, post.pk)
     zone = workspace_settings.zone_of(member.workspace)
@@ -198,6 +293,7 @@ def post_page(request: WorkspaceRequest, post_id: int) -> HttpResponse:
             member.workspace
         ).require_approval,
         "locked": {v.channel_id for v in variants if not v.editable},
+        "variants_waiting": sum(v.state == VariantState.PENDING_APPROVAL for v in variants),
         "now_utc": timezone.now(),
     }
     with timezone.override(zone):
@@ -302,7 +398,10 @@ def _approved_message(request: WorkspaceRequest, variant: Variant) -> str:
 
 def local_time(when: datetime, member: Member) -> str:
     """A time as messages show it, in the workspace's zone ("Mon 15 Jun, 09:30")."""
-    return date_format(when.astimezone(workspace_settings.zone_of(member.workspace)), "D j M, H:i")
+    return date_format(
+        when.astimezone(workspace_settings.zone_of(member.workspace)),
+        "SHORT_WEEKDAY_DATETIME_FORMAT",
+    )
 
 
 @require_POST
@@ -406,5 +505,9 @@ def variant_publish_now(request: WorkspaceRequest, variant_id: int) -> HttpRespo
         request,
         variant_id,
         lambda v: scheduling.publish_now(_member(request), _actor(request), v.pk),
-        _("Publishing now; this page shows the result in a moment."),
+        # The toast says what will really happen: a paused channel holds the post.
+        lambda v: (
+            (held.held_reason(v) and held.channel_warning(v.channel))
+            or _("Publishing now; this page shows the result in a moment.")
+        ),
     )

@@ -4,8 +4,10 @@ import sys
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from kalrav import disk_full
 from kalrav.channels.models import Channel
@@ -13,6 +15,7 @@ from kalrav.workspaces.access import SESSION_KEY, WorkspaceRequest, membership, 
 from kalrav.workspaces.models import Member
 from kalrav.workspaces.permissions import Perm, can
 
+from . import notifications
 from .sections import BY_SLUG, SECTIONS
 
 
@@ -21,10 +24,13 @@ def home(request: HttpRequest) -> HttpResponse:
     remembered = request.session.get(SESSION_KEY)
     if remembered and membership(request.user, remembered):
         return redirect("web:workspace-home", ws=remembered)
+    # Nothing remembered (a first sign-in): land where there is something to see, a workspace
+    # with channels before an empty one, then by name.
     first = (
         Member.objects.filter(user=request.user)  # type: ignore[misc]
         .select_related("workspace")
-        .order_by("workspace__name")
+        .annotate(has_channels=Exists(Channel.objects.filter(workspace=OuterRef("workspace"))))
+        .order_by("-has_channels", "workspace__name")
         .first()
     )
     if first is None:
@@ -70,3 +76,21 @@ def error_500(request: HttpRequest) -> HttpResponse:
     if disk_full.is_disk_full(sys.exc_info()[1]):
         return disk_full.html_response(request)
     return render(request, "500.html", status=500)
+
+
+@workspace_view(Perm.WORKSPACE_VIEW)
+def notification_centre(request: WorkspaceRequest) -> HttpResponse:
+    member: Member = request.member
+    context = {
+        "entries": notifications.entries(member),
+        "awaiting_approval": notifications.awaiting_approval(member),
+        "nav": "notifications",
+    }
+    return render(request, "web/notifications.html", context)
+
+
+@require_POST
+@workspace_view(Perm.WORKSPACE_VIEW)
+def notifications_read(request: WorkspaceRequest) -> HttpResponse:
+    notifications.mark_all_read(request.member)
+    return redirect("web:notifications", ws=request.member.workspace.slug)

@@ -86,6 +86,8 @@ ACTION_LABELS = {
     "post.recurrence_clear": _("stopped a post repeating"),
     "post.occurrence": _("planned the next time a post repeats"),
     "sentiment.correct": _("corrected a sentiment"),
+    "post.links_tracked": _("tracked a post's links"),
+    "conversions.key_created": _("made a new conversion key"),
 }
 
 

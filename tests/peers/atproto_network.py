@@ -30,6 +30,18 @@ class AtprotoNetwork:
     pds_url: str
     appview_url: str
     plc_url: str
+    log_path: Path | None = None
+
+    def session_calls(self) -> dict[str, int]:
+        """How many createSession (sign-ins) and refreshSession calls the PDS has answered so far
+        (net.js logs one line per call)."""
+        counts = {"com.atproto.server.createSession": 0, "com.atproto.server.refreshSession": 0}
+        if self.log_path is not None:
+            for line in self.log_path.read_text().splitlines():
+                if line.startswith("SESSION "):
+                    name = line.split(" ", 1)[1].strip()
+                    counts[name] = counts.get(name, 0) + 1
+        return counts
 
     def create_account(self, name: str, password: str = "kalrav-test-pass") -> dict:
         """A fresh account on the PDS; handles must end in .test. Returns handle, did, password."""
@@ -99,7 +111,12 @@ def running(timeout: float = 120) -> Iterator[AtprotoNetwork]:
                 "the Bluesky dev network did not start in time:\n" + log_path.read_text()[-3000:]
             )
         urls = dict(part.split("=", 1) for part in ready.split()[1:])
-        yield AtprotoNetwork(pds_url=urls["pds"], appview_url=urls["appview"], plc_url=urls["plc"])
+        yield AtprotoNetwork(
+            pds_url=urls["pds"],
+            appview_url=urls["appview"],
+            plc_url=urls["plc"],
+            log_path=log_path,
+        )
     finally:
         process.terminate()
         try:

@@ -1,9 +1,12 @@
 """A test network on loopback, and the connector that publishes to it.
 
-The server answers like a network that honours an idempotency key (as Mastodon does): the first
-POST with a key creates a post; a repeat with the same key returns that post and creates nothing.
-It counts every request per key, so a test can tell a safe resend from a duplicate post. Each
-answer waits `latency` seconds (a range picks a random wait), like a real network's round trip.
+The server answers like the weakest network Kalrav publishes to: it has no idempotency, so
+every POST creates a post, a repeat of one already made included. Never posting twice therefore
+rests on Kalrav alone: its claims, and its reconciling before any resend (the connector is a
+`Reconciler` that looks for the post by its words, as a real connector would, never by a key
+the network does not know). The server still notes the Idempotency-Key header Kalrav sends,
+only so a test can count the posts and requests per variant. Each answer waits `latency`
+seconds (a range picks a random wait), like a real network's round trip.
 
 The connector is registered only by test settings (tests/publish_kill_settings.py), never by
 production settings.
@@ -16,7 +19,7 @@ import random
 import threading
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -25,10 +28,10 @@ import httpx
 from kalrav.connectors import registry
 from kalrav.connectors.base import (
     ConnectorContext,
-    IdempotentPublisher,
     OutgoingPost,
     PublishedRef,
     Publisher,
+    Reconciler,
     SettingsField,
 )
 from kalrav.connectors.errors import AuthExpired, RateLimited, Rejected, Transient
@@ -48,7 +51,7 @@ class FakeNetwork:
     def __init__(self, latency: float | tuple[float, float] = (0.02, 0.05)) -> None:
         self.latency = latency
         self.lock = threading.Lock()
-        self.posts: dict[str, dict[str, Any]] = {}  # idempotency key -> post
+        self.posts: dict[str, dict[str, Any]] = {}  # post id -> post (with the key it came with)
         self.requests: Counter[str] = Counter()  # idempotency key -> POSTs received
         self.server = _Server(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -70,11 +73,10 @@ class FakeNetwork:
         low, high = self.latency if isinstance(self.latency, tuple) else (self.latency,) * 2
         time.sleep(random.uniform(low, high))  # noqa: S311 - simulated latency
 
-    def create(self, key: str, text: str) -> tuple[dict[str, Any], bool]:
+    def create(self, key: str, text: str) -> dict[str, Any]:
+        """A new post, whatever was posted before: the key is noted, never acted on."""
         with self.lock:
             self.requests[key] += 1
-            if key in self.posts:
-                return self.posts[key], False
             number = len(self.posts) + 1
             post = {
                 "id": str(number),
@@ -83,8 +85,13 @@ class FakeNetwork:
                 "key": key,
                 "received_at": time.time(),
             }
-            self.posts[key] = post
-            return post, True
+            self.posts[post["id"]] = post
+            return post
+
+    def copies(self) -> Counter[str]:
+        """Posts made per idempotency key: more than one is a duplicate post."""
+        with self.lock:
+            return Counter(post["key"] for post in self.posts.values())
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         network = self
@@ -120,24 +127,29 @@ class FakeNetwork:
                 if payload.get("text", "").startswith("REJECT"):
                     self._answer(422, {"error": "This text is not allowed here"})
                     return
-                post, _created = network.create(key, payload.get("text", ""))
-                self._answer(200, post)
+                self._answer(200, network.create(key, payload.get("text", "")))
 
             def do_GET(self) -> None:
+                """The account's posts, newest first, without the keys (the network has none)."""
+                network.wait()
                 with network.lock:
-                    body = {"posts": list(network.posts.values()), "requests": network.requests}
-                self._answer(200, body)
+                    posts = [
+                        {k: v for k, v in post.items() if k != "key"}
+                        for post in reversed(network.posts.values())
+                    ]
+                self._answer(200, {"posts": posts})
 
         return Handler
 
 
 class LoopbackConnector:
-    """Publishes to a FakeNetwork at the channel's `server_url`, sending the idempotency key."""
+    """Publishes to a FakeNetwork at the channel's `server_url`; finds a post whose publish had
+    an unknown outcome among the account's posts, by its words and time."""
 
     slug = "loopnet"
     label = "Loopback test network"
     rules = registry.get("mastodon").rules
-    capabilities: tuple[type, ...] = (Publisher, IdempotentPublisher)
+    capabilities: tuple[type, ...] = (Publisher, Reconciler)
     settings_fields = (SettingsField("server_url", "Server", kind="url"),)
 
     _clients: dict[str, httpx.Client] = {}
@@ -152,9 +164,6 @@ class LoopbackConnector:
 
     def validate(self, post: OutgoingPost) -> list:
         return []
-
-    def idempotency_key_window(self) -> timedelta | None:
-        return None  # the FakeNetwork keeps every key it has seen
 
     def publish(self, post: OutgoingPost, *, idempotency_key: str) -> PublishedRef:
         try:
@@ -173,6 +182,21 @@ class LoopbackConnector:
             raise Rejected(response.json().get("error", response.text))
         body = response.json()
         return PublishedRef(remote_id=body["id"], url=body["url"])
+
+    def reconcile(
+        self, post: OutgoingPost, *, idempotency_key: str, not_before: datetime
+    ) -> PublishedRef | None:
+        try:
+            response = self.client.get("/posts")
+        except httpx.HTTPError as error:
+            raise Transient(f"{type(error).__name__}: {error}") from error
+        if response.status_code != 200:
+            raise Transient(response.text)
+        since = not_before.timestamp()
+        for found in response.json()["posts"]:
+            if found["text"] == post.text and found["received_at"] >= since:
+                return PublishedRef(remote_id=found["id"], url=found["url"])
+        return None
 
     def delete(self, ref: PublishedRef, *, idempotency_key: str) -> None:
         raise Rejected("The loopback network keeps its posts.")

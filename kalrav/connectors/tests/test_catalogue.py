@@ -33,7 +33,10 @@ def test_capabilities_are_the_protocols_the_class_implements():
     assert mastodon.can(Publisher) and mastodon.can(Editor) and mastodon.can(OAuthConnect)
     assert mastodon.can(IdempotentPublisher) and not mastodon.can(Reconciler)
     assert not catalogue.network("telegram").can(IdempotentPublisher)
-    assert not catalogue.network("x").can(Publisher)
+    # X takes no idempotency key: it publishes and finds a post again by reconciling.
+    assert catalogue.network("x").can(Reconciler) and not catalogue.network("x").can(
+        IdempotentPublisher
+    )
     assert catalogue.network("matrix").can(AccountVerifier)
 
 

@@ -36,7 +36,7 @@ def test_secret_settings_fields_are_marked():
         for f in registry.get(slug).settings_fields
         if f.secret
     }
-    assert {"app_password", "access_token", "bot_token", "client_secret"} <= secrets
+    assert {"app_password", "access_token", "bot_token"} <= secrets
 
 
 def test_unknown_network():

@@ -7,7 +7,7 @@ SCRIPT = """
 import sys, warnings
 warnings.simplefilter("error")
 sys.modules["pkg_resources"] = None  # as with setuptools 81, which removed it
-from kalrav.connectors.tweet_text import parse_tweet
+from kalrav.connectors.text.tweet_text import parse_tweet
 print(parse_tweet("ok \\U0001F600 https://example.com/a").weightedLength)
 """
 

@@ -15,3 +15,13 @@ DATE_INPUT_FORMATS = [*iso.DATE_INPUT_FORMATS, "%d-%m-%Y", "%d/%m/%Y"]
 DATETIME_INPUT_FORMATS = [*iso.DATETIME_INPUT_FORMATS, "%d-%m-%Y %H:%M", "%d/%m/%Y %H:%M"]
 DECIMAL_SEPARATOR = "."
 THOUSAND_SEPARATOR = ","
+
+# Kalrav's own named styles (templates use them as `|date:"WEEKDAY_DATE_FORMAT"`; Django's
+# get_format reads any name a format module defines), so no page hard-codes a pattern that is
+# right in one language only: Greek months after a day are genitive, Indian languages read the
+# 12-hour clock.
+WEEKDAY_DATE_FORMAT = "l j F"
+WEEKDAY_DATETIME_FORMAT = "l j F Y, g:i A"
+SHORT_WEEKDAY_DATETIME_FORMAT = "D j F, g:i A"
+SHORT_WEEKDAY_DATE_YEAR_TIME_FORMAT = "D j F Y, g:i A"
+DAY_MONTH_FORMAT = "j F"

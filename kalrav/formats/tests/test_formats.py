@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime
+from importlib import import_module
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -85,3 +86,40 @@ def test_date_inputs_get_iso_values(language):
         bound = ReportRangeForm({"start": "2026-12-01", "end": "2026-12-07"})
         assert bound.is_valid(), bound.errors
     assert 'value="2026-12-07"' in html
+
+
+# Kalrav's named styles, for 7 December 2026 at 18:00: Greek months after a day are genitive,
+# the Indian languages read the 12-hour clock.
+STYLES = {
+    "en": ("Monday 7 December", "Monday 7 December 2026, 18:00", "Mon 7 Dec, 18:00"),
+    "el": ("Δευτέρα 7 Δεκεμβρίου", "Δευτέρα 7 Δεκεμβρίου 2026, 18:00", "Δευ 7 Δεκ, 18:00"),
+    "hi": ("सोमवार 7 दिसंबर", "सोमवार 7 दिसंबर 2026, 6:00 अपराह्न", None),
+}
+
+
+@pytest.mark.parametrize("language", sorted(STYLES))
+def test_named_styles_read_right_in_each_language(language):
+    day, full, short = STYLES[language]
+    template = Template(
+        '{{ d|date:"WEEKDAY_DATE_FORMAT" }}|{{ d|date:"WEEKDAY_DATETIME_FORMAT" }}'
+        '|{{ d|date:"SHORT_WEEKDAY_DATETIME_FORMAT" }}'
+    )
+    with translation.override(language):
+        found = template.render(Context({"d": EVENING.replace(tzinfo=None)})).split("|")
+    assert found[0] == day
+    assert found[1] == full
+    if short is not None:
+        assert found[2] == short
+
+
+@pytest.mark.parametrize("language", ["en", "bn", "hi", "gu", "el"])
+def test_every_language_defines_every_named_style(language):
+    module = import_module(f"kalrav.formats.{language}.formats")
+    for name in (
+        "WEEKDAY_DATE_FORMAT",
+        "WEEKDAY_DATETIME_FORMAT",
+        "SHORT_WEEKDAY_DATETIME_FORMAT",
+        "SHORT_WEEKDAY_DATE_YEAR_TIME_FORMAT",
+        "DAY_MONTH_FORMAT",
+    ):
+        assert getattr(module, name, None), f"{language} lacks {name}"

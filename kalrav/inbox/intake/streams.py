@@ -3,6 +3,11 @@
 One task per streaming channel; the set of channels is read again every half minute, so a
 channel connected, paused or removed is picked up without a restart. A broken stream is retried
 with backoff and its error shown on the channel; polling stays the backstop either way.
+
+A stream the network can replay (ResumableStreamer) resumes from the position kept after the
+last item stored, so what was said during a gap (an outage, a restart) arrives by the stream.
+The position is kept only after the item is stored: a crash in between replays the item, which
+ingest recognises, instead of skipping it.
 """
 
 from __future__ import annotations
@@ -16,9 +21,17 @@ from django.db import connection
 
 from kalrav.channels import services as channels
 from kalrav.channels.models import Channel, ChannelState
-from kalrav.connectors.base import Connector, Streamer, opened
+from kalrav.connectors.base import (
+    Connector,
+    Cursor,
+    IncomingItem,
+    ResumableStreamer,
+    Streamer,
+    opened,
+)
 from kalrav.connectors.errors import ConnectorError, RateLimited
 from kalrav.inbox.intake.ingest import ingest
+from kalrav.inbox.models import InboxCursor
 
 log = logging.getLogger("kalrav.inbox.intake.streams")
 RESCAN_SECONDS = 30.0
@@ -35,6 +48,25 @@ def _connector(channel_id: int) -> tuple[Channel, Connector]:
     return channel, channels.connector_for(channel)
 
 
+def _kept_position(channel_id: int) -> Cursor | None:
+    kept = InboxCursor.objects.filter(channel_id=channel_id).values_list(
+        "stream_position", flat=True
+    )
+    position = kept.first()
+    return Cursor(position) if position else None
+
+
+def _store(channel: Channel, item: IncomingItem, position: Cursor | None) -> None:
+    """Store the item, then keep where the stream resumes after it. One call, so that a stream
+    cancelled meanwhile (its channel paused or failing) cannot store the one without the other:
+    sync_to_async's thread finishes what it started."""
+    ingest(channel, [item], via="stream")
+    if position is not None:
+        InboxCursor.objects.update_or_create(
+            channel_id=channel.pk, defaults={"stream_position": position.value}
+        )
+
+
 async def _pause(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
@@ -46,7 +78,13 @@ async def follow(channel_id: int, stop: asyncio.Event) -> None:
         await _follow(channel_id, stop)
     finally:
         # The database connection lives in the thread sync_to_async used; give it back.
-        await sync_to_async(connection.close)()
+        await sync_to_async(_close_connection)()
+
+
+def _close_connection() -> None:
+    # `connection` is looked up in the thread that runs this, the one whose connection it is;
+    # `sync_to_async(connection.close)` would bind the caller's (the event loop thread's).
+    connection.close()
 
 
 async def _follow(channel_id: int, stop: asyncio.Event) -> None:
@@ -57,8 +95,16 @@ async def _follow(channel_id: int, stop: asyncio.Event) -> None:
             with opened(connector):
                 if not isinstance(connector, Streamer):
                     return  # its network no longer streams
-                async for item in connector.stream(None):
-                    await sync_to_async(ingest)(channel, [item], via="stream")
+                since = None
+                if isinstance(connector, ResumableStreamer):
+                    since = await sync_to_async(_kept_position)(channel_id)
+                async for item in connector.stream(since):
+                    position = (
+                        connector.resume_from()
+                        if isinstance(connector, ResumableStreamer)
+                        else None
+                    )
+                    await sync_to_async(_store)(channel, item, position)
                     backoff = 1.0
                     if stop.is_set():
                         return

@@ -3,8 +3,12 @@ report's date range; `check_hours` gives the API the same checks."""
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kalrav.inbox.sla.calendar import DAYS
@@ -32,6 +36,33 @@ class ReportRangeForm(forms.Form):
         return data
 
 
+class WeekHoursWidget(forms.Textarea):
+    """The text form of business hours (one line per day, for people who type fast), which the
+    page's script turns into a week of pickers above it: a box and two times per day, written
+    back into the text as they change. Day names and labels come in the reader's language."""
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(
+            attrs={"rows": 7, "placeholder": "mon 09:00-18:00\ntue 09:00-13:00, 14:00-18:00"}
+            | (attrs or {})
+        )
+
+    def get_context(self, name: str, value: object, attrs: dict | None) -> dict:
+        labels = {
+            "legend": gettext("Opening hours by day"),
+            "open": gettext("Open"),
+            "opens": gettext("Opens"),
+            "closes": gettext("Closes"),
+            "more": gettext("More than one opening a day: change it in the text below."),
+        }
+        attrs = (attrs or {}) | {
+            "data-week-hours": json.dumps(
+                {"days": DAYS, "names": [str(WEEKDAYS[n]) for n in range(7)], "labels": labels}
+            )
+        }
+        return super().get_context(name, value, attrs)
+
+
 class InboxSettingsForm(forms.Form):
     first_response_minutes = forms.IntegerField(
         label=_("First response target (minutes)"), min_value=1, max_value=7 * 24 * 60
@@ -47,9 +78,7 @@ class InboxSettingsForm(forms.Form):
     business_hours = forms.CharField(
         label=_("Business hours"),
         required=False,
-        widget=forms.Textarea(
-            attrs={"rows": 7, "placeholder": "mon 09:00-18:00\ntue 09:00-13:00, 14:00-18:00"}
-        ),
+        widget=WeekHoursWidget(),
         help_text=_(
             "One line per day: mon … sun, then one or more opening times. Empty: targets count every minute."
         ),

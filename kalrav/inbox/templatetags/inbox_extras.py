@@ -1,5 +1,5 @@
-"""Template pieces of the inbox shown on pages whose views do not compute them: the problems
-count in the navigation, the saved views sidebar, notes with their mentions."""
+"""Template pieces of the inbox shown on pages whose views do not compute them: the count in
+the navigation, the saved views sidebar, notes with their mentions."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language_info, ngettext
 
+from kalrav.inbox import listing
 from kalrav.inbox.models import Conversation, ConversationState, Note, Priority
 from kalrav.inbox.work import mentions, presence, problems, saved_views
 from kalrav.workspaces.models import Member
@@ -27,21 +28,30 @@ def language_label(code: str) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def inbox_problems_badge(context) -> str:
-    """The number of open problems, next to "Inbox" in the navigation; fresh on inbox pages."""
+def inbox_nav_badge(context) -> str:
+    """Next to "Inbox" in the navigation: the new conversations, the same number the inbox's
+    heading shows; red while any open problem waits, which its title counts."""
     member = context.get("member")
     if member is None or not member.can(Perm.INBOX_VIEW):
         return ""
-    found = problems.count(member.workspace_id, fresh=context.get("nav") == "inbox")
-    if not found:
+    fresh = context.get("nav") == "inbox"
+    new = listing.new_count(member.workspace_id, fresh=fresh)
+    open_problems = problems.count(member.workspace_id, fresh=fresh)
+    if not new and not open_problems:
         return ""
-    shown = "999+" if found >= problems.COUNT_CAP else str(found)
-    label = ngettext("%(n)s open problem", "%(n)s open problems", found) % {"n": shown}
+    shown = "999+" if new >= listing.COUNT_CAP else str(new)
+    label = ngettext("%(n)s new conversation", "%(n)s new conversations", new) % {"n": shown}
+    if open_problems:
+        many = "999+" if open_problems >= problems.COUNT_CAP else str(open_problems)
+        label += " · " + ngettext("%(n)s open problem", "%(n)s open problems", open_problems) % {
+            "n": many
+        }
     return format_html(
-        '<span class="badge bad nav-count" title="{}"><span aria-hidden="true">{}</span>'
+        '<span class="badge{} nav-count" title="{}"><span aria-hidden="true">{}</span>'
         '<span class="sr-only">{}</span></span>',
+        " bad" if open_problems else "",
         label,
-        shown,
+        shown if new else "!",
         label,
     )
 

@@ -129,7 +129,7 @@ def test_reply_goes_out_once_and_sets_first_response(
     conversation.refresh_from_db()
     assert sent.delivery == Delivery.SENT
     assert sent.remote_id == "sent-1"
-    assert fake_inbox.replies == [("q1", "Yes, every day before 8 pm!", f"kalrav-reply-{sent.pk}")]
+    assert fake_inbox.replies == [("q1", "Yes, every day before 8 pm!", sent.send_key)]
     assert conversation.first_response_at is not None
     replies.send_reply(sent.pk)  # a retried task must not send again
     assert len(fake_inbox.replies) == 1

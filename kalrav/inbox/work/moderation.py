@@ -8,14 +8,17 @@ own words when it refused. Only the task talks to the network.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from kalrav.channels import services as channels
 from kalrav.channels.models import Channel
@@ -28,13 +31,16 @@ from kalrav.connectors.base import (
     Moderator,
     ReplyHider,
 )
-from kalrav.connectors.errors import AuthExpired, ConnectorError, RateLimited
+from kalrav.connectors.errors import AuthExpired, ConnectorError, RateLimited, Transient
 from kalrav.connectors.registry import UnknownNetwork
-from kalrav.inbox.models import Direction, Message
+from kalrav.inbox.models import Direction, Message, SendAttempt
+from kalrav.inbox.work import sending
 from kalrav.workspaces import audit
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import Member
 from kalrav.workspaces.permissions import Perm
+
+logger = logging.getLogger(__name__)
 
 # Likes and hiding can be taken back; deleting cannot, so it asks for more (see permissions.py).
 NEEDS = {
@@ -208,33 +214,74 @@ def _outcome(action: Moderation, like_id: str) -> dict[str, Any]:
 
 
 def apply(message_id: int, action_name: str, key: str) -> None:
-    """Runs in a task: ask the network, then record its answer on the message."""
+    """Runs in a task: ask the network, then record its answer on the message. Sent once in
+    the way of sending.py: a claim, then an attempt written before the call.
+
+    After an unknown outcome (a dead worker, a Transient error, a fault of Kalrav's own) the
+    same request is sent again with the same key, and that is its reconciliation: every action
+    leaves the item in a state rather than adding to it (hiding a hidden reply, deleting a gone
+    post or unliking an unliked one changes nothing, and a like is one per account and post, or
+    on Bluesky a record named by the key), so repeating it cannot do it twice."""
     action = Moderation(action_name)
-    message = (
-        Message.objects.select_related("conversation", "channel").filter(pk=message_id).first()
-    )
-    if message is None or message.moderation_pending != action.value:
-        return  # answered already (a duplicate task) or the message is gone
+    if not sending.claim(message_id, Q(moderation_pending=action.value)):
+        return  # answered already (a duplicate task), gone, or another worker is on it
+    try:
+        _apply_claimed(message_id, action, key)
+    finally:
+        sending.release(message_id)
+
+
+def _apply_claimed(message_id: int, action: Moderation, key: str) -> None:
+    message = Message.objects.select_related("conversation", "channel").get(pk=message_id)
     connector = _connector(message.channel)
     supported = ReplyHider if action in (Moderation.HIDE, Moderation.UNHIDE) else Moderator
     if not isinstance(connector, supported):
         _failed(message_id, _("This channel cannot do this from Kalrav."))
         return
+    sending.mark_dead_attempts(message_id, action.value)
+    tries = len(sending.history(message_id, action.value, key)) + 1
+    attempt = sending.start(message_id, action.value, key)
     try:
         like_id = _call(connector, action, item_ref(message, message.channel), key)
     except ConnectorError as error:
-        _failed(message_id, str(error) or _("The network refused without saying why."))
-        # A refusal about this one message leaves the channel as it is; credentials the network
-        # no longer accepts, or a rate limit, concern every use of the channel.
-        if isinstance(error, AuthExpired | RateLimited):
-            channels.record_failure(message.channel_id, error)
+        _record_error(message, action, key, attempt, error, tries)
+        return
+    except Exception as error:
+        # A fault of Kalrav's own may come after the network acted: the same key again is safe.
+        logger.exception("Moderation %s of message %s failed", action.value, message_id)
+        failure = Transient(str(error) or type(error).__name__)
+        _record_error(message, action, key, attempt, failure, tries)
         return
     finally:
         if isinstance(connector, Closeable):
             connector.close()
+    sending.finish(attempt, sending.Outcome.SENT)
     Message.objects.filter(pk=message_id, moderation_pending=action.value).update(
         moderation_pending="", moderation_error="", **_outcome(action, like_id)
     )
+
+
+def _record_error(
+    message: Message,
+    action: Moderation,
+    key: str,
+    attempt: SendAttempt,
+    error: ConnectorError,
+    tries: int,
+) -> None:
+    delay = sending.retry_delay(tries) if error.retryable else None
+    sending.finish(
+        attempt, sending.Outcome.TRANSIENT if error.retryable else sending.Outcome.REJECTED, error
+    )
+    # A refusal about this one message leaves the channel as it is; credentials the network no
+    # longer accepts, or a rate limit, concern every use of the channel.
+    if isinstance(error, AuthExpired | RateLimited):
+        channels.record_failure(message.channel_id, error)
+    if delay is None:
+        _failed(message.pk, str(error) or _("The network refused without saying why."))
+        return
+    wait = max(delay, getattr(error, "retry_after", None) or 0)
+    moderate_message.schedule(args=(message.pk, action.value, key), delay=wait)
 
 
 def _failed(message_id: int, words: str) -> None:
@@ -243,7 +290,26 @@ def _failed(message_id: int, words: str) -> None:
     )
 
 
-@db_task(retries=2, retry_delay=30)
+@db_task()
 def moderate_message(message_id: int, action: str, key: str) -> None:
     """Like, hide or delete a message on its network, in a worker."""
     apply(message_id, action, key)
+
+
+@db_periodic_task(crontab(minute="*"))
+def resume_stalled_actions() -> None:
+    """Actions whose worker died while sending them (still pending, their claim run out) are
+    tried again with the key of their last try; with no try recorded, nothing was sent."""
+    stalled = Message.objects.filter(claimed_until__lt=timezone.now()).exclude(
+        moderation_pending=""
+    )
+    for message_id, action in stalled.values_list("pk", "moderation_pending")[:200]:
+        last = (
+            SendAttempt.objects.filter(message_id=message_id, action=action)
+            .order_by("-started_at", "-id")
+            .values_list("key", flat=True)
+            .first()
+        )
+        moderate_message(
+            message_id, action, last or f"kalrav-{action}-{message_id}-{uuid.uuid4().hex}"
+        )

@@ -7,24 +7,35 @@ first-response time (an automatic answer does not).
 
 from __future__ import annotations
 
+import logging
+import secrets
 import string
+from dataclasses import replace
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from kalrav.channels import services as channels
+from kalrav.channels.models import ChannelState
 from kalrav.connectors.base import (
     Author,
+    IdempotentPublisher,
     InboxReader,
     IncomingItem,
     ItemKind,
+    NetworkRules,
     OutgoingPost,
+    PublishedRef,
+    Reconciler,
     opened,
 )
-from kalrav.connectors.errors import ConnectorError
+from kalrav.connectors.errors import ConnectorError, Transient
 from kalrav.connectors.rules import validate
 from kalrav.inbox.models import (
     Conversation,
@@ -33,14 +44,18 @@ from kalrav.inbox.models import (
     Direction,
     Message,
     SavedReply,
+    SendAttempt,
 )
 from kalrav.inbox.sla import targets
-from kalrav.inbox.work import presence
+from kalrav.inbox.work import presence, sending
 from kalrav.inbox.work.conversations import locked_conversation
+from kalrav.nlp.services import language_of
 from kalrav.workspaces import audit
 from kalrav.workspaces.audit import Actor
 from kalrav.workspaces.models import Member
 from kalrav.workspaces.permissions import Perm
+
+logger = logging.getLogger(__name__)
 
 
 class _Variables(dict):
@@ -80,6 +95,16 @@ def reply(
     text = text.strip()
     if not text:
         raise ValidationError({"text": _("Write the reply first.")})
+    # A paused channel sends nothing, and one that needs reconnecting would only be refused:
+    # say so now, with the text kept in the form, rather than queue a reply that cannot go.
+    if conversation.channel.state == ChannelState.PAUSED:
+        raise ValidationError(
+            {"text": _("This channel is paused: resume it to answer here. Your text is kept.")}
+        )
+    if conversation.channel.state == ChannelState.NEEDS_RECONNECT:
+        raise ValidationError(
+            {"text": _("This channel needs reconnecting before it can answer. Your text is kept.")}
+        )
     problems = validate(text, channels.network_info(conversation.channel.network).rules)
     if problems:
         raise ValidationError({"text": [p.message for p in problems]})
@@ -95,6 +120,7 @@ def reply(
         created_at=timezone.now(),
         via="kalrav",
         sent_by=actor.user,
+        send_key=new_send_key(),
     )
     if conversation.state in (ConversationState.NEW, ConversationState.RESOLVED):
         conversation.state = ConversationState.OPEN
@@ -126,36 +152,171 @@ def _as_item(message: Message) -> IncomingItem:
     )
 
 
+def new_send_key() -> str:
+    """A reply's idempotency key: random, so that no two installations (nor one installation
+    before and after a restore) ever send two replies under one key."""
+    return f"kalrav-reply-{secrets.token_hex(16)}"
+
+
 def send_reply(message_id: int, *, automatic: bool = False) -> None:
-    """Runs in a task: send one queued reply through the connector, exactly once."""
+    """Runs in a task: send one queued reply through the connector, exactly once (see
+    sending.py: a claim, an attempt written before the call, a safe resend or none)."""
+    if not sending.claim(message_id, Q(delivery=Delivery.SENDING)):
+        return  # sent, failed, or another worker is sending it now
+    try:
+        _send_claimed(message_id, automatic)
+    finally:
+        sending.release(message_id)
+
+
+def _send_claimed(message_id: int, automatic: bool) -> None:
     message = Message.objects.select_related("conversation", "channel").get(pk=message_id)
-    if message.delivery != Delivery.SENDING:
-        return
+    if not message.send_key:  # queued before keys were made with the reply
+        message.send_key = new_send_key()
+        Message.objects.filter(pk=message_id).update(send_key=message.send_key)
     target = Message.objects.filter(
         conversation=message.conversation, remote_id=message.parent_remote_id
     ).first()
-    try:
-        with opened(channels.connector_for(message.channel)) as connector:
-            if not isinstance(connector, InboxReader) or target is None:
-                Message.objects.filter(pk=message_id).update(
-                    delivery=Delivery.FAILED,
-                    error=_("This channel cannot send replies from Kalrav yet."),
-                )
+    with opened(channels.connector_for(message.channel)) as connector:
+        if not isinstance(connector, InboxReader) or target is None:
+            _fail(message, _("This channel cannot send replies from Kalrav yet."))
+            return
+        sending.mark_dead_attempts(message_id, REPLY)
+        attempts = sending.history(message_id, REPLY, message.send_key)
+        post = OutgoingPost(text=message.text, language=_language(message, connector))
+        if sending.unsettled(attempts):
+            found = _reconcile(message, connector, post, attempts, target, automatic)
+            if found is None:
                 return
-            ref = connector.reply(
-                _as_item(target),
-                OutgoingPost(text=message.text),
-                idempotency_key=f"kalrav-reply-{message.pk}",
+            if found is not _RESEND:
+                _record_sent(message, found, automatic)
+                return
+        attempt = sending.start(message_id, REPLY, message.send_key)
+        try:
+            ref = connector.reply(_as_item(target), post, idempotency_key=message.send_key)
+        except ConnectorError as error:
+            channels.record_failure(message.channel_id, error)
+            _record_error(message, attempt, error, connector, len(attempts) + 1, automatic)
+            return
+        except Exception as error:
+            # A fault of Kalrav's own may come after the network took the reply: a Transient
+            # one, so the next try is made safe first.
+            logger.exception("Reply %s failed", message_id)
+            failure = Transient(str(error) or type(error).__name__)
+            _record_error(message, attempt, failure, connector, len(attempts) + 1, automatic)
+            return
+    sending.finish(attempt, sending.Outcome.SENT)
+    _record_sent(message, ref, automatic)
+
+
+REPLY = "reply"
+_RESEND = PublishedRef(remote_id="")  # marker: the reply is surely not on the network
+
+
+def _language(message: Message, connector: object) -> str:
+    """The reply's language, for networks that label posts with it; kept on the message too."""
+    rules = getattr(connector, "rules", None)
+    if message.language or not isinstance(rules, NetworkRules) or not rules.languages:
+        return message.language
+    language = language_of(message.text)
+    if language:
+        Message.objects.filter(pk=message.pk).update(language=language)
+    return language
+
+
+def _resend_is_safe(connector: object, attempts: list, now: datetime) -> bool:
+    """A network that dedupes on the key is sent the same key again while it remembers it."""
+    if not isinstance(connector, IdempotentPublisher):
+        return False
+    window = connector.idempotency_key_window()
+    first = sending.first_try(attempts)
+    return window is None or first is None or now - first < window
+
+
+def _reconcile(
+    message: Message,
+    connector: object,
+    post: OutgoingPost,
+    attempts: list,
+    target: Message,
+    automatic: bool,
+) -> PublishedRef | None:
+    """Before a try after an unknown outcome: `_RESEND` when sending again cannot make a second
+    reply, the reply's reference when it is found on the network, None when the message was
+    settled here (failed visibly, or left for a later try)."""
+    now = timezone.now()
+    if _resend_is_safe(connector, attempts, now):
+        return _RESEND
+    if isinstance(connector, Reconciler):
+        attempt = sending.start(message.pk, REPLY, message.send_key)
+        meant = replace(post, reply_to=PublishedRef(remote_id=target.remote_id, url=target.url))
+        try:
+            found = connector.reconcile(
+                meant,
+                idempotency_key=message.send_key,
+                not_before=sending.first_try(attempts) or now,
             )
-    except ConnectorError as error:
-        Message.objects.filter(pk=message_id).update(
-            delivery=Delivery.FAILED, error=str(error)[:2000]
-        )
-        channels.record_failure(message.channel_id, error)
+        except ConnectorError as error:
+            # Could not look: look again later rather than send blind.
+            failure = Transient(str(error))
+            _record_error(message, attempt, failure, connector, len(attempts) + 1, automatic)
+            return None
+        sending.finish(attempt, sending.Outcome.SENT if found else sending.Outcome.UNKNOWN)
+        return found or _RESEND
+    _fail(
+        message,
+        _(
+            "The network may have received this reply, and Kalrav cannot check. Look at the "
+            "conversation on the network before sending it again."
+        ),
+    )
+    return None
+
+
+def _record_error(
+    message: Message,
+    attempt: SendAttempt,
+    error: ConnectorError,
+    connector: object,
+    tries: int,
+    automatic: bool,
+) -> None:
+    if not error.retryable:
+        sending.finish(attempt, sending.Outcome.REJECTED, error)
+        _fail(message, str(error) or type(error).__name__)
         return
+    sending.finish(attempt, sending.Outcome.TRANSIENT, error)
+    delay = sending.retry_delay(tries)
+    safe = isinstance(connector, IdempotentPublisher | Reconciler)
+    words = str(error) or type(error).__name__
+    if isinstance(error, Transient) and not safe:
+        # The reply may have reached the network, and nothing could make a resend safe.
+        _fail(
+            message,
+            _(
+                "The network may have received this reply, and Kalrav cannot check. Look at the "
+                "conversation on the network before sending it again. The network said: %(error)s"
+            )
+            % {"error": words},
+        )
+        return
+    if delay is None:
+        _fail(message, words)
+        return
+    wait = max(delay, getattr(error, "retry_after", None) or 0)
+    send_reply_task.schedule(args=(message.pk, automatic), delay=wait)
+
+
+def _fail(message: Message, words: str) -> None:
+    Message.objects.filter(pk=message.pk, delivery=Delivery.SENDING).update(
+        delivery=Delivery.FAILED, error=words[:2000]
+    )
+
+
+def _record_sent(message: Message, ref: PublishedRef, automatic: bool) -> None:
     now = timezone.now()
     with transaction.atomic():
-        Message.objects.filter(pk=message_id).update(
+        Message.objects.filter(pk=message.pk).update(
             delivery=Delivery.SENT, remote_id=ref.remote_id, url=ref.url, error=""
         )
         if not automatic:  # an automatic answer is not a person answering
@@ -177,6 +338,7 @@ def queue_automatic_reply(conversation: Conversation, text: str) -> Message | No
         parent_remote_id=target.remote_id,
         created_at=timezone.now(),
         via="kalrav",
+        send_key=new_send_key(),
     )
     transaction.on_commit(lambda: send_reply_task(message.pk, automatic=True))
     return message
@@ -202,6 +364,17 @@ def delete_reply_template(member: Member, actor: Actor, reply_id: int) -> None:
     saved.delete()
 
 
-@db_task(retries=3, retry_delay=20)
+@db_task()
 def send_reply_task(message_id: int, automatic: bool = False) -> None:
     send_reply(message_id, automatic=automatic)
+
+
+@db_periodic_task(crontab(minute="*"))
+def resume_stalled_replies() -> None:
+    """Replies whose worker died while sending them (still sending, their claim run out) are
+    tried again, which reconciles first. Only automatic answers have no sender."""
+    stalled = Message.objects.filter(
+        direction=Direction.OUT, delivery=Delivery.SENDING, claimed_until__lt=timezone.now()
+    ).values_list("pk", "sent_by_id")
+    for message_id, sender in stalled[:200]:
+        send_reply_task(message_id, automatic=sender is None)

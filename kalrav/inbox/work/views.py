@@ -13,13 +13,20 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kalrav.connectors.base import Moderation
 from kalrav.inbox.forms import ReplyForm
-from kalrav.inbox.models import Conversation, Direction, InboxNotification, Message, SavedReply
+from kalrav.inbox.models import (
+    Conversation,
+    Delivery,
+    Direction,
+    InboxNotification,
+    Message,
+    SavedReply,
+)
 from kalrav.inbox.work import bulk, mentions, moderation, presence, replies, saved_views
 from kalrav.workspaces.access import WorkspaceRequest, workspace_view
 from kalrav.workspaces.audit import Actor
@@ -195,6 +202,21 @@ def ping(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
     return render(request, "inbox/_presence.html", context)
 
 
+def tell_reply_outcome(request: HttpRequest, sent: Message) -> None:
+    """The toast says where the reply is when the page comes back (a fast worker may have sent
+    it, or the network refused it, already), so it never contradicts the state beside it."""
+    sent.refresh_from_db(fields=["delivery", "error"])
+    if sent.delivery == Delivery.SENT:
+        messages.success(request, _("Reply sent."))
+    elif sent.delivery == Delivery.FAILED:
+        messages.error(
+            request,
+            _("The reply was not sent: %(error)s") % {"error": gettext(sent.error or "")},
+        )
+    else:
+        messages.success(request, _("Reply queued; it shows as sent once the network accepts it."))
+
+
 def reply_htmx(
     request: WorkspaceRequest, conversation_id: int, text: str, guard: dict
 ) -> HttpResponse:
@@ -205,13 +227,13 @@ def reply_htmx(
     collision = None
     errors: list[str] = []
     try:
-        replies.reply(member, Actor(user=request.user), conversation.pk, text, **guard)
+        sent = replies.reply(member, Actor(user=request.user), conversation.pk, text, **guard)
     except presence.ReplyCollision as refused:
         collision = refused
     except ValidationError as refused:
         errors = refused.messages
     else:
-        messages.success(request, _("Reply queued; it shows as sent once the network accepts it."))
+        tell_reply_outcome(request, sent)
         response = HttpResponse(status=204)
         response["HX-Redirect"] = reverse(
             "inbox:conversation",

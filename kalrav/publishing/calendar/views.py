@@ -4,7 +4,7 @@ import and the workspace's publishing settings."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -12,9 +12,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from kalrav.channels.models import Channel
@@ -172,19 +174,64 @@ def calendar(request: WorkspaceRequest) -> HttpResponse:
 @require_POST
 @workspace_view(Perm.CONTENT_EDIT)
 def move(request: WorkspaceRequest, variant_id: int) -> HttpResponse:
+    """Drop a post on a day: every variant of it moves (scheduling.move_post); the answer carries
+    the times they had, for the toast's "Undo"."""
     member = _member(request)
     variant = get_object_or_404(Variant, pk=variant_id, post__workspace=member.workspace)
     try:
         day = date.fromisoformat(request.POST.get("day", ""))
-        moved = scheduling.move_variant(member, Actor(user=request.user), variant.pk, day)
+        moved = scheduling.move_post(member, Actor(user=request.user), variant.pk, day)
     except ValueError:
         return JsonResponse({"message": _("Drop the post on a day of the calendar.")}, status=400)
     except ValidationError as error:
         return JsonResponse({"message": " ".join(error.messages)}, status=400)
-    local = moved.scheduled_at.astimezone(workspace_settings.zone_of(member.workspace))  # type: ignore[union-attr]
+    zone = workspace_settings.zone_of(member.workspace)
+    local = moved[0][0].scheduled_at.astimezone(zone)  # type: ignore[union-attr]
+    when = date_format(local, "DATETIME_FORMAT")
+    if len(moved) == 1:
+        message = _("Moved to %(when)s.") % {"when": when}
+    else:
+        message = ngettext(
+            "Moved to %(when)s, with its %(n)d variant.",
+            "Moved to %(when)s, with its %(n)d variants.",
+            len(moved),
+        ) % {"when": when, "n": len(moved)}
     return JsonResponse(
-        {"message": _("Moved to %(when)s.") % {"when": date_format(local, "j F Y, H:i")}}
+        {
+            "message": message,
+            "undo": {
+                "url": reverse("publishing:move-undo", kwargs={"ws": member.workspace.slug}),
+                "label": _("Undo"),
+                "fields": {
+                    f"at-{v.pk}": before.isoformat() if before else "" for v, before in moved
+                },
+            },
+        }
     )
+
+
+@require_POST
+@workspace_view(Perm.CONTENT_EDIT)
+def move_undo(request: WorkspaceRequest) -> HttpResponse:
+    """Put every variant of a moved post back at the time it had before the drag."""
+    member = _member(request)
+    times: dict[int, datetime | None] = {}
+    try:
+        for key in request.POST:
+            if key.startswith("at-") and key.removeprefix("at-").isdigit():
+                value = str(request.POST.get(key, ""))
+                when = datetime.fromisoformat(value) if value else None
+                if when is not None and timezone.is_naive(when):
+                    raise ValueError(value)
+                times[int(key.removeprefix("at-"))] = when
+        if not times:
+            return JsonResponse({"message": _("There is nothing to undo.")})
+        scheduling.restore_times(member, Actor(user=request.user), times)
+    except (ValueError, Variant.DoesNotExist):
+        return JsonResponse({"message": _("There is nothing to undo.")}, status=400)
+    except ValidationError as error:
+        return JsonResponse({"message": " ".join(error.messages)}, status=400)
+    return JsonResponse({"message": _("Moved back.")})
 
 
 def _export_variants(request: HttpRequest, member: Member) -> list[Variant]:

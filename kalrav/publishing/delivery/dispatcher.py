@@ -20,8 +20,10 @@ but handed whole to `publisher.publish_claimed`, which reconciles before any ret
 through `publisher.record_error` (backoff, rate limits, no retry for Rejected, the channel
 marked on AuthExpired, failure notifications). A try is sent only while at least half of its
 lease is left, so a variant never waits in the batch until another worker may take it over; one
-that would is given back unsent and its attempt erased. Should a worker die, its leases expire
-and any dispatcher takes the variants over.
+that would is given back unsent and its attempt erased. Every third of the lease, a tick renews
+the leases of all it holds (the heartbeat), so leases stay short and only a dead worker's run out:
+any dispatcher then takes its variants over. A process that ends without a graceful stop (Huey's
+SIGTERM) gives back the part of a batch it could no longer hand to a thread.
 
 Connectors are made per variant on the thread that sends it, so no connector object is shared
 between threads (some keep a session or a looked-up room); the HTTP clients beneath them are
@@ -120,6 +122,9 @@ class Dispatcher:
         # Channels a network rate-limited during this batch: their waiting tries are not sent.
         self._limited: dict[int, datetime] = {}
         self._closing = threading.Event()
+        # Claimed and not yet recorded, by variant: whose leases the heartbeat renews.
+        self._held: dict[int, _Job] = {}
+        self._last_heartbeat = time.monotonic()
 
     # --- the loop --------------------------------------------------------------------------------
 
@@ -131,6 +136,9 @@ class Dispatcher:
                 try:
                     room = self.room - self._in_flight
                     claimed = self.tick()
+                except ShuttingDown:
+                    logger.warning("The interpreter is shutting down; the dispatcher stops")
+                    break
                 except Exception:
                     logger.exception("The publishing dispatcher's tick failed; trying again")
                     connections.close_all()
@@ -145,8 +153,9 @@ class Dispatcher:
         """Record what finished, then claim and start what is due while there is room; how many
         variants were claimed."""
         self.record(self._finished())
+        self.heartbeat()
         room = self.room - self._in_flight
-        if room <= 0:
+        if room <= 0 or self._closing.is_set():
             return 0
         variants = leases.claim_due_variants(
             self.worker, lease=self.lease, limit=room, due_by=due_by
@@ -170,6 +179,25 @@ class Dispatcher:
         finally:
             self.close()
         return total
+
+    def heartbeat(self, *, force: bool = False) -> None:
+        """Every third of the lease, renew the leases of everything claimed and not yet recorded,
+        so that only a dead worker's leases run out; a try whose lease was renewed may be sent
+        until half of the renewed lease is gone."""
+        now = time.monotonic()
+        if not self._held or (
+            not force and now - self._last_heartbeat < self.lease.total_seconds() * leases.HEARTBEAT
+        ):
+            return
+        self._last_heartbeat = now
+        claims: dict[str, list[int]] = {}
+        for pk, job in list(self._held.items()):
+            claims.setdefault(job.variant.claimed_by, []).append(pk)
+        renewed = leases.renew(claims, self.lease)
+        send_by = now + self.lease.total_seconds() * SEND_WITHIN
+        for job in list(self._held.values()):
+            if job.variant.claimed_by in renewed:
+                job.send_by = send_by
 
     def close(self) -> None:
         """Send nothing more, wait for the calls under way and record them."""
@@ -206,19 +234,41 @@ class Dispatcher:
         for until, waiting in held.items():
             leases.release_many(waiting, until)
         attempts = leases.start_attempts(ready) if ready else {}
-        for variant in ready:
-            self._submit(
-                _Job(variant, attempts[variant.pk], publisher.outgoing_post(variant), send_by)
-            )
-        for variant in whole:
-            self._submit(_Job(variant, None, None, send_by))
+        jobs = [
+            _Job(variant, attempts[variant.pk], publisher.outgoing_post(variant), send_by)
+            for variant in ready
+        ] + [_Job(variant, None, None, send_by) for variant in whole]
+        for number, job in enumerate(jobs):
+            try:
+                self._submit(job)
+            except RuntimeError:
+                # "cannot schedule new futures after (interpreter) shutdown": the process is
+                # ending. What was not handed to a thread goes back now, its attempts erased,
+                # instead of waiting for its lease to run out and be reconciled.
+                self._closing.set()
+                self._give_back(jobs[number:])
+                raise ShuttingDown from None
 
     def _submit(self, job: _Job) -> None:
-        self._in_flight += 1
         if self._pool is None:
+            self._in_flight += 1
+            self._held[job.variant.pk] = job
             self._done.put(self._run(job))
         else:
             self._pool.submit(self._run_threaded, job)
+            self._in_flight += 1
+            self._held[job.variant.pk] = job
+
+    def _give_back(self, jobs: list[_Job]) -> None:
+        now = timezone.now()
+        for job in jobs:
+            try:
+                if job.attempt is not None:
+                    leases.withdraw_attempt(job.variant, job.attempt, now)
+                else:
+                    leases.release(job.variant, now)
+            except Exception:
+                logger.exception("Giving variant %s back failed", job.variant.pk)
 
     # --- on the threads: the network calls -------------------------------------------------------
 
@@ -226,9 +276,9 @@ class Dispatcher:
         try:
             self._done.put(self._run(job))
         finally:
-            # Only tries handed whole to the publisher use the database on these threads.
-            if job.attempt is None:
-                connections.close_all()
+            # Tries handed whole to the publisher, and a connector renewing its network session
+            # (channels/sessions.py), use the database on these threads.
+            connections.close_all()
 
     def _run(self, job: _Job) -> _Done:
         variant = job.variant
@@ -300,6 +350,12 @@ class Dispatcher:
                     logger.exception("Recording variant %s failed", d.job.variant.pk)
         finally:
             self._in_flight -= len(done)
+            for d in done:
+                self._held.pop(d.job.variant.pk, None)
+
+
+class ShuttingDown(RuntimeError):
+    """The interpreter is ending: no thread can be started for a try any more."""
 
 
 def _warm_up() -> None:

@@ -7,15 +7,20 @@ expired lease) only rows still matching the condition when the UPDATE runs are t
 workers never hold the same variant at once. A batch claim takes many variants with that one
 UPDATE; every later write is conditional on the claim token, so a worker whose lease ran out
 records nothing over the worker that took its variants over.
+
+Leases are short and renewed while their holder works (`renew`, from each dispatcher tick), so
+expiry is how a dead holder is detected; a variant whose lease went unrenewed shows on its page
+when another worker will take it over (`stalled_until`).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Case, Prefetch, Q, Value, When
 from django.utils import timezone
@@ -29,7 +34,20 @@ from kalrav.workspaces.models import AuditEntry
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LEASE = timedelta(minutes=5)
+# Short, so that a dead worker's variants are taken over soon: a live holder renews its leases
+# every HEARTBEAT of the lease (the dispatcher's tick, `renew`), so a lease runs out only when its
+# holder stopped. KALRAV_PUBLISH_LEASE_SECONDS sets it (publisher.lease_length).
+DEFAULT_LEASE = timedelta(seconds=45)
+HEARTBEAT = 1 / 3
+
+
+def lease_length() -> timedelta:
+    """KALRAV_PUBLISH_LEASE_SECONDS (settings.PUBLISH_LEASE_SECONDS); tests of worker deaths set
+    it shorter still."""
+    seconds = getattr(settings, "PUBLISH_LEASE_SECONDS", None)
+    return timedelta(seconds=seconds) if seconds else DEFAULT_LEASE
+
+
 # A batch claim that loses rows to another worker's UPDATE (both read the same candidates) looks
 # again at once rather than waiting for the next tick.
 CLAIM_ROUNDS = 3
@@ -110,6 +128,37 @@ def claim_variant(
     if not taken:
         return None
     return _with_relations(Variant.objects.filter(pk=variant_id)).get()
+
+
+def renew(claims: Mapping[str, Collection[int]], lease: timedelta) -> set[str]:
+    """The heartbeat: extend the leases of the variants each claim token still holds, one UPDATE
+    per claim. Returns the tokens whose variants were all still held (their leases now run
+    `lease` from now); a claim that lost any variant to another worker is left as it was."""
+    now = timezone.now()
+    renewed: set[str] = set()
+    for token, variant_ids in claims.items():
+        if not variant_ids:
+            continue
+        count = Variant.objects.filter(
+            pk__in=list(variant_ids), state=VariantState.PUBLISHING, claimed_by=token
+        ).update(lease_expires_at=now + lease)
+        if count == len(variant_ids):
+            renewed.add(token)
+    return renewed
+
+
+def stalled_until(
+    variant: Variant, lease: timedelta, now: datetime | None = None
+) -> datetime | None:
+    """For a variant being published whose holder stopped renewing its lease (missed a
+    heartbeat, or let it run out): when another worker takes it over. None while the holder
+    is alive or the variant is not being published."""
+    if variant.state != VariantState.PUBLISHING or variant.lease_expires_at is None:
+        return None
+    now = now or timezone.now()
+    if variant.lease_expires_at - now >= lease * HEARTBEAT:
+        return None
+    return max(variant.lease_expires_at, now)
 
 
 def _held(variant: Variant) -> Q:

@@ -34,7 +34,11 @@ What each network needs (see the connectors' own docstrings):
 - Telegram: not idempotent, and its `find_recent` can only match the channel posts Telegram
   echoed back to the bot, so "not found" proves nothing. It is no `Reconciler`: an unknown
   outcome fails visibly.
-- X: publishes nothing yet.
+- X: not idempotent. Its connector is a `Reconciler`: after an unknown outcome it looks for the
+  post among the account's posts since the first try (exact text, t.co links expanded, the
+  same parent), and a thread found only in part fails visibly instead of being sent again.
+- Sandbox (the demo's simulated network): accepts repeats, like the weakest real network, and
+  is a `Reconciler` that finds an earlier post by its key and text.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ import os
 import random
 import socket
 import threading
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -65,6 +70,7 @@ from kalrav.connectors.base import (
     opened,
 )
 from kalrav.connectors.errors import AuthExpired, ConnectorError, RateLimited, Rejected, Transient
+from kalrav.nlp.services import language_of
 from kalrav.publishing.composer import variant_check, variant_options
 from kalrav.publishing.delivery import leases, notifications
 from kalrav.publishing.media import renditions
@@ -83,10 +89,8 @@ BACKOFF_MAX = timedelta(minutes=30)
 Outcome = Attempt.Outcome
 
 
-def lease_length() -> timedelta:
-    """Long enough for a slow network call; tests of worker deaths set it short."""
-    seconds = getattr(settings, "PUBLISH_LEASE_SECONDS", None)
-    return timedelta(seconds=seconds) if seconds else leases.DEFAULT_LEASE
+# Where the publisher's callers look for it; the lease is leases.py's.
+lease_length = leases.lease_length
 
 
 def worker_name() -> str:
@@ -113,12 +117,13 @@ def outgoing_post(variant: Variant) -> OutgoingPost:
         renditions.item_for(asset, rules, network) if rules else asset.as_item()
         for asset in _media(variant)
     )
+    language = str(options.pop("language", "") or "")
+    if not language and rules is not None and rules.languages:
+        language = language_of(variant.text)
+    # A thread's parts are in the language of its first post.
+    extras["thread"] = tuple(replace(part, language=language) for part in extras["thread"])
     return OutgoingPost(
-        text=variant.text,
-        media=media,
-        language=str(options.pop("language", "") or ""),
-        options=options,
-        **extras,
+        text=variant.text, media=media, language=language, options=options, **extras
     )
 
 

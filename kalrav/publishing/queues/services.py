@@ -343,6 +343,13 @@ def queue_variant(
     )
     if variant.state not in states.EDITABLE:
         raise ValidationError(_("This variant is published or being published; it cannot move."))
+    when = next_free_slot(member, variant, now=now)
+    return scheduling.schedule_variant(member, actor, variant.pk, when)
+
+
+def next_free_slot(member: Member, variant: Variant, *, now: datetime | None = None) -> datetime:
+    """The next slot of the variant's channel that no other variant occupies, or a refusal that
+    says what to do. Call inside a transaction: the channel stays locked until it ends."""
     # Locking the channel makes two "add to queue" clicks on one channel take two slots.
     channel = _channel(member, variant.channel_id, lock=True)
     slots = slots_of(channel.pk)
@@ -355,7 +362,7 @@ def queue_variant(
     )
     if not found:
         raise _no_slot_error(channel, bool(slots))
-    return scheduling.schedule_variant(member, actor, variant.pk, found[0])
+    return found[0]
 
 
 @transaction.atomic

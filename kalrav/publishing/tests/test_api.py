@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 
 import pytest
+from django.utils import timezone
 
 from kalrav.publishing import workspace_settings
 from kalrav.publishing.tests.helpers import channel, png_bytes
 from kalrav.workspaces.audit import Actor
+from kalrav.workspaces.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +92,23 @@ def test_a_bad_upload_is_refused_by_content(call, settings, tmp_path):
         },
     )
     assert response.status_code == 400 and response.json()["code"] == "invalid_value"
+
+
+def test_publish_now_puts_a_variant_due_at_once_for_publishers_only(call, workspace):
+    bluesky = channel(workspace)
+    made = call(
+        "editor",
+        "POST",
+        "/posts",
+        {"title": "Tea", "text": "Fresh tea", "channel_ids": [bluesky.pk]},
+    )
+    variant = made.json()["variants"][0]
+    path = f"/variants/{variant['id']}/publish-now"
+    assert call("editor", "POST", path).status_code == 403
+    before = timezone.now()
+    answer = call("manager", "POST", path)
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["state"] == "scheduled"
+    due = datetime.fromisoformat(answer.json()["scheduled_at"])
+    assert before <= due <= timezone.now()
+    assert AuditEntry.objects.filter(action="variant.publish_now").count() == 1

@@ -4,15 +4,44 @@
   const csrf = () => {
     try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch { return ""; }
   };
-  const toast = (text, error) => {
+  // A toast may carry one action (the move's "Undo"); it then stays long enough to be used.
+  const toast = (text, error, action) => {
     let box = document.querySelector(".toasts");
     if (!box) { box = document.createElement("div"); box.className = "toasts"; document.body.append(box); }
     const item = document.createElement("div");
     item.className = "toast" + (error ? " error" : "");
     item.setAttribute("role", error ? "alert" : "status");
-    item.textContent = text;
+    const words = document.createElement("span");
+    words.textContent = text;
+    item.append(words);
+    if (action) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn small secondary toast-action";
+      button.textContent = action.label;
+      button.addEventListener("click", () => { item.remove(); action.run(); }, { once: true });
+      item.append(" ", button);
+    }
     box.append(item);
-    setTimeout(() => item.remove(), 6000);
+    setTimeout(() => item.remove(), action ? 15000 : 6000);
+  };
+  const post = async (url, fields) => {
+    let answer = { message: document.querySelector("[data-move-failed]")?.dataset.moveFailed || "" };
+    let ok = false;
+    try {
+      const response = await fetch(url, {
+        method: "POST", body: new URLSearchParams(fields), credentials: "same-origin",
+        headers: { "X-CSRFToken": csrf(), "Content-Type": "application/x-www-form-urlencoded" },
+      });
+      ok = response.ok;
+      answer = await response.json();
+    } catch { /* the message above says the move failed */ }
+    return { ok, answer };
+  };
+  const refreshCalendar = () => {
+    if (window.htmx) {
+      htmx.ajax("GET", window.location.href, { target: "#calendar-body", select: "#calendar-body", swap: "outerHTML" });
+    }
   };
 
   // --- composer ---
@@ -76,22 +105,79 @@
     day.classList.remove("drop");
     if (dragged.closest(".cal-day") === day) return;
     day.append(dragged);  // show it where it was dropped at once; the refresh below confirms
-    const body = new URLSearchParams({ day: day.dataset.day });
-    let answer = { message: "" };
-    let ok = false;
-    try {
-      const response = await fetch(url, {
-        method: "POST", body, credentials: "same-origin",
-        headers: { "X-CSRFToken": csrf(), "Content-Type": "application/x-www-form-urlencoded" },
-      });
-      ok = response.ok;
-      answer = await response.json();
-    } catch {
-      answer.message = document.querySelector("[data-move-failed]")?.dataset.moveFailed || "";
-    }
-    toast(answer.message, !ok);
-    if (window.htmx) {
-      htmx.ajax("GET", window.location.href, { target: "#calendar-body", select: "#calendar-body", swap: "outerHTML" });
-    }
+    const { ok, answer } = await post(url, { day: day.dataset.day });
+    const undo = ok && answer.undo ? {
+      label: answer.undo.label,
+      run: async () => {
+        const back = await post(answer.undo.url, answer.undo.fields);
+        toast(back.answer.message, !back.ok);
+        refreshCalendar();
+      },
+    } : null;
+    toast(answer.message, !ok, undo);
+    refreshCalendar();
   });
+
+  // --- composer: files chosen are previewed at once; the live checks never upload them ---
+  document.addEventListener("htmx:configRequest", (event) => {
+    if (event.detail.path.includes("/posts/check/") && event.detail.formData) event.detail.formData.delete("upload");
+  });
+  const uploadInput = document.querySelector("[data-upload-input]");
+  if (uploadInput) {
+    const list = document.querySelector("[data-upload-previews]");
+    let shown = [];
+    uploadInput.addEventListener("change", () => {
+      shown.forEach((url) => URL.revokeObjectURL(url));
+      shown = [];
+      list.replaceChildren();
+      for (const file of uploadInput.files) {
+        const item = document.createElement("li");
+        item.className = "upload-preview";
+        if (file.type.startsWith("image/")) {
+          const img = document.createElement("img");
+          img.src = URL.createObjectURL(file);
+          img.alt = "";
+          shown.push(img.src);
+          item.append(img);
+        } else {
+          const mark = document.createElement("span");
+          mark.className = "thumb video";
+          mark.setAttribute("aria-hidden", "true");
+          mark.textContent = "▶";
+          item.append(mark);
+        }
+        const name = document.createElement("span");
+        name.className = "name";
+        name.textContent = file.name;
+        item.append(name);
+        list.append(item);
+      }
+      list.hidden = uploadInput.files.length === 0;
+    });
+  }
+
+  // --- composer: "When" shows the date and time only when they are wanted, and names the button ---
+  const whenBox = document.getElementById("composer-when");
+  if (whenBox) {
+    const at = whenBox.querySelector("[data-when-at]");
+    const submit = document.querySelector("[data-when-submit]");
+    const labels = whenBox.querySelector("template[data-when-labels]");
+    const follow = () => {
+      const choice = whenBox.querySelector("input[name=when]:checked")?.value || "draft";
+      at.hidden = choice !== "at";
+      const label = labels && labels.content.querySelector(`[data-for="${choice}"]`);
+      if (submit && label) submit.textContent = label.textContent;
+    };
+    whenBox.addEventListener("change", follow);
+    follow();
+  }
+
+  // --- approvals queue: one box ticks every row ---
+  const tickAll = document.querySelector("[data-tick-all]");
+  if (tickAll) {
+    tickAll.hidden = false;
+    tickAll.querySelector("input").addEventListener("change", (event) => {
+      document.querySelectorAll(".approvals-queue input[name=variant]").forEach((box) => { box.checked = event.target.checked; });
+    });
+  }
 })();

@@ -12,6 +12,14 @@ TestNetwork.create({
   ozone: { port: port('OZONE_PORT', 2587), chatUrl: 'http://localhost:2590', chatDid: 'did:example:chat' },
 }).then((net) => {
   mockMailer(net.pds)
+  // One line per sign-in and per refresh, so tests and benchmarks can count what Kalrav spends
+  // of bsky.social's tightest limit (createSession: 30 in 5 minutes, 300 a day per account).
+  net.pds.server.server.on('request', (req) => {
+    const path = (req.url || '').split('?')[0]
+    if (path === '/xrpc/com.atproto.server.createSession' || path === '/xrpc/com.atproto.server.refreshSession') {
+      console.log(`SESSION ${path.slice('/xrpc/'.length)}`)
+    }
+  })
   console.log(`READY pds=${net.pds.url} appview=${net.bsky.url} plc=${net.plc.url}`)
   const stop = () => net.close().then(() => process.exit(0), () => process.exit(1))
   process.on('SIGTERM', stop)

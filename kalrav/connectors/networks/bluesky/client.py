@@ -1,27 +1,21 @@
-"""A signed-in atproto SDK client for one channel.
+"""How the atproto SDK reaches a PDS for one channel.
 
 The SDK speaks httpx; we give it Kalrav's timeouts, user agent and the address guard of
 kalrav.connectors.http (a PDS address is typed in by users), and errors.translate turns its
 exceptions into ours. Retries are left to the caller: every failure says whether one is worth it.
 
-Signing in: the stored credential is the app password. Creating a session is the most tightly
-rate-limited call on bsky.social (30 per 5 minutes, 300 a day per account), so a session string
-kept from an earlier sign-in (CredentialRefresher.refresh stores it) is tried first, and the app
-password only when there is none or the PDS no longer accepts it.
+Signing in, keeping and refreshing the session is session.py's job.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import httpx
-from atproto_client import Client
-from atproto_client.request import Request
-from django.utils.translation import gettext as _
+from atproto_client.request import Request, RequestBase
 
 from kalrav.connectors import http
-from kalrav.connectors.errors import AuthExpired
-from kalrav.connectors.networks.bluesky.errors import translated
 
 DEFAULT_SERVICE = "https://bsky.social"
 
@@ -50,8 +44,39 @@ class Transport:
             http.check_url(url.replace("wss://", "https://", 1).replace("ws://", "http://", 1))
 
 
+_clients: dict[tuple, httpx.Client] = {}
+_clients_lock = threading.Lock()
+
+
+def _shared_client(transport: Transport) -> httpx.Client:
+    """One httpx client per way of reaching the network, for the whole process: building one
+    (its TLS context above all) costs ~30 ms of CPU, which a connector made per post paid per
+    post. httpx clients are thread-safe; the SDK's session headers are kept per Request, not
+    here, so sharing the pool shares no account's token."""
+    key = (transport.allow_private, repr(transport.timeout), id(transport.resolver))
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None or client.is_closed:
+            client = _clients[key] = httpx.Client(
+                follow_redirects=True, **transport.httpx_options()
+            )
+        return client
+
+
 class _GuardedRequest(Request):
-    """The SDK's request layer with our user agent (its own would override ours per call)."""
+    """The SDK's request layer on the shared httpx client, with our user agent (its own would
+    override ours per call)."""
+
+    def __init__(self, transport: Transport) -> None:
+        RequestBase.__init__(self)
+        self._transport = transport
+        self._client = _shared_client(transport)
+
+    def _new_instance(self) -> _GuardedRequest:
+        return type(self)(self._transport)
+
+    def close(self) -> None:
+        """The HTTP client is the process's, not this request's: nothing to close."""
 
     def get_headers(self, additional_headers: dict[str, str] | None = None) -> dict[str, str]:
         headers = super().get_headers(additional_headers)
@@ -60,44 +85,5 @@ class _GuardedRequest(Request):
         }
 
 
-def new_client(service_url: str, transport: Transport) -> Client:
-    return Client(
-        service_url or DEFAULT_SERVICE, request=_GuardedRequest(**transport.httpx_options())
-    )
-
-
-def signed_in_client(
-    service_url: str,
-    transport: Transport,
-    *,
-    handle: str,
-    app_password: str,
-    session_string: str = "",
-) -> Client:
-    """A client signed in by `session_string` when it still works, else by the app password. The
-    SDK renews the access token by itself while the session's refresh token is valid."""
-    if session_string:
-        client = new_client(service_url, transport)
-        try:
-            with translated():
-                client.login(session_string=session_string, fetch_bsky_profile=False)
-                # Importing checks nothing; this cheap call refreshes an expired access token and
-                # fails when the session was revoked.
-                client.com.atproto.server.get_session()
-            return client
-        except (AuthExpired, ValueError):
-            # Revoked, rotated away by another worker, or unreadable: use the password.
-            client.request.close()
-        except BaseException:
-            client.request.close()
-            raise
-    if not handle or not app_password:
-        raise AuthExpired(_("The channel has no handle or app password; reconnect it."))
-    client = new_client(service_url, transport)
-    try:
-        with translated():
-            client.login(handle, app_password, fetch_bsky_profile=False)
-    except BaseException:
-        client.request.close()  # the connector never gets it, so it could not close it
-        raise
-    return client
+def guarded_request(transport: Transport) -> Request:
+    return _GuardedRequest(transport)

@@ -44,22 +44,21 @@ from kalrav.connectors.base import (
     PublishedRef,
     Publisher,
     ReplyHider,
+    ResumableStreamer,
     SettingsField,
     Streamer,
 )
 from kalrav.connectors.errors import AuthExpired, Rejected, Transient
 from kalrav.connectors.networks.bluesky import mapping, records
-from kalrav.connectors.networks.bluesky.client import (
-    DEFAULT_SERVICE,
-    Transport,
-    signed_in_client,
-)
+from kalrav.connectors.networks.bluesky.client import DEFAULT_SERVICE, Transport, guarded_request
 from kalrav.connectors.networks.bluesky.errors import translated
 from kalrav.connectors.networks.bluesky.inbox import InboxMark
 from kalrav.connectors.networks.bluesky.rules import RULES
+from kalrav.connectors.networks.bluesky.session import SessionClient
 from kalrav.connectors.networks.bluesky.stream import FirehoseStream
 from kalrav.connectors.networks.bluesky.tid import tid_for_key
 from kalrav.connectors.rules import validate_post
+from kalrav.connectors.sessions import KeptInMemory
 
 MediaReader = Callable[[MediaItem], bytes]
 GET_POSTS_MAX = 25  # app.bsky.feed.getPosts takes at most 25 URIs
@@ -86,6 +85,7 @@ class BlueskyConnector:
         InsightsReader,
         ListeningSource,
         Streamer,
+        ResumableStreamer,
         Moderator,
         ReplyHider,
         AccountVerifier,
@@ -149,15 +149,30 @@ class BlueskyConnector:
 
     @property
     def client(self) -> Client:
+        """The SDK client on the channel's kept session (session.py): opening it signs in only
+        when no usable session is kept and the kept one cannot be refreshed."""
         if self._client is None:
-            self._client = signed_in_client(
-                self.service_url,
-                self.transport,
-                handle=str(self.context.config.get("handle", "")),
-                app_password=self.context.credentials.get("app_password", ""),
-                session_string=self.context.credentials.get("session", ""),
-            )
+            self._open(force=False)
+        assert self._client is not None
         return self._client
+
+    def _open(self, *, force: bool) -> str:
+        client = self._client or SessionClient(
+            self.service_url,
+            keeper=self.context.sessions
+            or KeptInMemory(self.context.credentials.get("session", "")),
+            handle=str(self.context.config.get("handle", "")),
+            app_password=self.context.credentials.get("app_password", ""),
+            request=guarded_request(self.transport),
+        )
+        try:
+            session = client.open(force=force)
+        except BaseException:
+            if client is not self._client:
+                client.request.close()  # the connector never held it, so could not close it
+            raise
+        self._client = client
+        return session
 
     @property
     def did(self) -> str:
@@ -175,12 +190,10 @@ class BlueskyConnector:
         return str(getattr(session, name))
 
     def refresh(self) -> RenewedCredentials:
-        """Sign in and hand back the session, which the channel stores encrypted beside the app
-        password: later uses resume it instead of signing in again, which bsky.social limits to
-        300 a day per account. Refresh tokens rotate, so renewing keeps the stored one alive."""
-        with translated():
-            session = self.client.export_session_string()
-        return RenewedCredentials(credentials={"session": session})
+        """Refresh the session now (renew_credentials runs this ahead of the refresh token's
+        expiry, so a channel that is seldom used never has to sign in again). The keeper has
+        kept it already; it is handed back for the channel's stored credentials too."""
+        return RenewedCredentials(credentials={"session": self._open(force=True)})
 
     # --- AccountVerifier ---------------------------------------------------------------------------
 
@@ -271,11 +284,14 @@ class BlueskyConnector:
             uri, cid = created.uri, created.cid
         except (Rejected, Transient) as failure:
             # A record with this key already exists (the PDS answers 500 or 400 for that, by
-            # version), or the outcome is unknown (a timeout): ask for the record itself.
+            # version), or the outcome is unknown (a timeout): ask for the record itself, and
+            # take it only if it is this post: a key used elsewhere must not pass for it.
             existing = self._get_record(mapping.POST, rkey)
             if existing is None:
                 raise failure from None
-            uri, cid = existing
+            uri, cid, value = existing
+            if not records.is_same_post(value, record):
+                raise records.conflict() from None
         return self._ref(uri, cid, parent, datetime.now(UTC) if existing is None else None)
 
     def _ref(
@@ -292,7 +308,8 @@ class BlueskyConnector:
             extra=extra,
         )
 
-    def _get_record(self, collection: str, rkey: str) -> tuple[str, str] | None:
+    def _get_record(self, collection: str, rkey: str) -> tuple[str, str, dict[str, Any]] | None:
+        """The record's URI, CID and value, or None when there is none under the key."""
         try:
             with translated():
                 found = self.client.com.atproto.repo.get_record(
@@ -302,7 +319,8 @@ class BlueskyConnector:
                 )
         except Rejected:
             return None  # 400 RecordNotFound
-        return found.uri, str(found.cid)
+        value = found.value if isinstance(found.value, dict) else get_model_as_dict(found.value)
+        return found.uri, str(found.cid), dict(value)
 
     def _upload(self, item: MediaItem) -> Mapping[str, Any]:
         data = self.read_media(item)
@@ -403,6 +421,11 @@ class BlueskyConnector:
             existing = self._get_record(LIKE, rkey)
             if existing is None:
                 raise
+            subject = existing[2].get("subject") or {}
+            if subject.get("uri") != target.remote_id:
+                raise Rejected(
+                    _("Bluesky already holds a different like under this action's key.")
+                ) from None
             return existing[0]
 
     def unlike(self, item: ItemRef, *, idempotency_key: str) -> None:
@@ -565,3 +588,6 @@ class BlueskyConnector:
             if firehose.position is not None:
                 self.stream_position = Cursor(str(firehose.position))
             yield item
+
+    def resume_from(self) -> Cursor | None:
+        return self.stream_position

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import regex
 
 from kalrav.connectors.rules import utf8_offset, utf16_length
-from kalrav.connectors.tweet_text import valid_cctld, valid_gtld
+from kalrav.connectors.text.tweet_text import valid_cctld, valid_gtld
 
 # JavaScript's \b (the official client's regexes are JavaScript): a change between ASCII word
 # characters and anything else.

@@ -6,7 +6,10 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from kalrav.connectors.base import MediaItem, PublishedRef
+from kalrav.connectors.errors import Rejected
 from kalrav.connectors.networks.bluesky.facets import Resolver, detect_facets
 from kalrav.connectors.networks.bluesky.mapping import POST
 
@@ -65,6 +68,31 @@ def post_record(
     if language:
         record["langs"] = [language]
     return record
+
+
+class RecordConflict(Rejected):
+    """The record under a post's key is not the post meant (other words, or a reply to something
+    else): another installation or an old backup used the key. Nothing was sent, and taking that
+    record for the post would show as sent a post the network never got."""
+
+
+def is_same_post(found: Mapping[str, Any], meant: Mapping[str, Any]) -> bool:
+    """Whether the record found under a key is the one `meant`: the same words answering the same
+    post. Its time and facets may differ, since each try builds the record afresh."""
+    return found.get("text") == meant.get("text") and _parent_uri(found) == _parent_uri(meant)
+
+
+def _parent_uri(record: Mapping[str, Any]) -> str:
+    return str(((record.get("reply") or {}).get("parent") or {}).get("uri") or "")
+
+
+def conflict() -> RecordConflict:
+    return RecordConflict(
+        _(
+            "Bluesky already holds a different post under this post's key, so Kalrav did not "
+            "send it."
+        )
+    )
 
 
 def threadgate_record(root_uri: str) -> dict[str, Any]:

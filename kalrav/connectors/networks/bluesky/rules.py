@@ -68,5 +68,6 @@ RULES = NetworkRules(
     ),
     threads=True,
     first_comment=True,
+    languages=True,  # a post's `langs`, read by the app's language filters and feeds
     checks=(byte_limit,),
 )

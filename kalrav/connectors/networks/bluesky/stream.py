@@ -53,8 +53,13 @@ def items_from_commit(commit: Any, our_did: str) -> Iterable[IncomingItem]:
 
 
 class FirehoseStream:
-    """One subscription. `position` is the sequence number of the last event read: pass it back as
-    the cursor to resume after a restart without losing what happened in between."""
+    """One subscription. `position` is where to resume after the item last taken from `items()`:
+    pass it back as the cursor after a restart to lose nothing that happened in between.
+
+    It follows the items handed out, not the frames read: frames are read ahead into a queue, and
+    a position past items still queued would skip them on resume. The firehose replays events
+    after the cursor, so the position is the item's own sequence number when it is the last item
+    of its commit, and the one before when more of the same commit follow."""
 
     def __init__(
         self,
@@ -71,19 +76,26 @@ class FirehoseStream:
         self._client = client_factory(
             params=params, base_uri=websocket_base(base_url), recv_timeout=recv_timeout
         )
-        self._queue: asyncio.Queue[IncomingItem] = asyncio.Queue(maxsize=1000)
+        self._queue: asyncio.Queue[tuple[IncomingItem, int | None]] = asyncio.Queue(maxsize=1000)
 
     async def _on_message(self, frame: Any) -> None:
         message = parse_subscribe_repos_message(frame)
         seq = getattr(message, "seq", None)
+        seq = seq if isinstance(seq, int) else None
+        if seq is not None:
+            # The client reconnects by itself after a dropped connection, with the parameters
+            # it was given: without this it would resume at its first cursor (or at "now"), and
+            # what was said while the connection was down would never come.
+            self._client.update_params({"cursor": seq})
         if getattr(message, "py_type", "") == "com.atproto.sync.subscribeRepos#commit":
-            for item in items_from_commit(message, self.our_did):
-                await self._queue.put(item)
-        if isinstance(seq, int):
-            self.position = seq
+            found = list(items_from_commit(message, self.our_did))
+            for number, item in enumerate(found, start=1):
+                resume = seq if seq is None or number == len(found) else seq - 1
+                await self._queue.put((item, resume))
 
     async def items(self) -> AsyncIterator[IncomingItem]:
         runner = asyncio.create_task(self._client.start(self._on_message))
+        waiter: asyncio.Task | None = None
         try:
             while True:
                 waiter = asyncio.create_task(self._queue.get())
@@ -91,7 +103,10 @@ class FirehoseStream:
                     {waiter, runner}, return_when=asyncio.FIRST_COMPLETED
                 )
                 if waiter in done:
-                    yield waiter.result()
+                    item, resume = waiter.result()
+                    if resume is not None:
+                        self.position = resume
+                    yield item
                     continue
                 waiter.cancel()
                 error = runner.exception()
@@ -104,6 +119,8 @@ class FirehoseStream:
                     % {"kind": type(error).__name__}
                 ) from error
         finally:
+            if waiter is not None and not waiter.done():
+                waiter.cancel()  # cancelled while waiting: no task left pending behind us
             await self._client.stop()
             if not runner.done():
                 runner.cancel()

@@ -23,7 +23,7 @@ from kalrav.connectors.base import (
     PollRules,
 )
 from kalrav.connectors.rules import grapheme_spans, measure_units
-from kalrav.connectors.tweet_text import extract_urls_with_indices
+from kalrav.connectors.text.tweet_text import extract_urls_with_indices
 
 MAX_CHARACTERS = 500
 URL_LENGTH = 23

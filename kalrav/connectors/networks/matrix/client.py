@@ -12,6 +12,8 @@ import json
 from typing import Any
 from urllib.parse import quote
 
+import httpx
+
 from kalrav.connectors.http import HttpClient
 from kalrav.connectors.networks.matrix.errors import raise_matrix_error
 
@@ -89,6 +91,19 @@ class MatrixApi:
         if since:
             params["from"] = since
         return self._json("GET", f"{CLIENT}/rooms/{_segment(room_id)}/messages", params=params)
+
+    def event(self, room_id: str, event_id: str) -> dict[str, Any]:
+        return self._json("GET", f"{CLIENT}/rooms/{_segment(room_id)}/event/{_segment(event_id)}")
+
+    def sync(self, *, since: str, wait_seconds: float, sync_filter: dict) -> dict[str, Any]:
+        """One /sync: what happened after `since` (everything, from the start, when empty),
+        held open by the homeserver up to `wait_seconds` until something does."""
+        params = {"timeout": str(int(wait_seconds * 1000)), "filter": json.dumps(sync_filter)}
+        if since:
+            params["since"] = since
+        # The request waits as long as the homeserver holds it, and then some.
+        timeout = httpx.Timeout(wait_seconds + 15.0, connect=5.0)
+        return self._json("GET", f"{CLIENT}/sync", params=params, timeout=timeout)
 
     def reactions(self, room_id: str, event_id: str) -> list[dict[str, Any]]:
         path = (

@@ -1,6 +1,7 @@
 """Matrix community rooms on any homeserver (Synapse, Conduit, Dendrite…): one channel is one
 account in one unencrypted room. Posts, replies and reactions are room events; deleting is a
-redaction; the inbox reads the room's messages forward from a pagination token.
+redaction; the inbox reads the room's messages forward from a pagination token, and the stream
+follows the room with /sync (sync.py).
 
 Credentials: an access token, not a password. Logging in with a password would create a new
 device on every login and keep a secret that can change the password or deactivate the account;
@@ -9,7 +10,8 @@ a token can do neither and is revoked by logging out its device, which the user 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -35,11 +37,14 @@ from kalrav.connectors.base import (
     Problem,
     PublishedRef,
     Publisher,
+    ResumableStreamer,
     SettingsField,
+    Streamer,
 )
 from kalrav.connectors.errors import Rejected
 from kalrav.connectors.http import HttpClient
 from kalrav.connectors.networks.matrix import content as events
+from kalrav.connectors.networks.matrix import sync
 from kalrav.connectors.networks.matrix.client import MatrixApi, new_http
 from kalrav.connectors.networks.matrix.mapping import EVENT_FILTER, display_names, incoming_item
 from kalrav.connectors.networks.matrix.rules import MAX_CONTENT_BYTES, RULES
@@ -53,6 +58,9 @@ PAGE_SIZE = 100
 MAX_PAGES = 10
 FIRST_PAGE = 50  # without a cursor: the room's latest messages
 TRANSACTION_MEMORY = timedelta(hours=24)  # how long Synapse remembers a transaction id
+# How long the homeserver holds a /sync open when nothing happens. A message ends the wait at
+# once, so this costs no latency; it bounds how long stopping the stream waits for the request.
+SYNC_WAIT_SECONDS = 10.0
 
 
 def read_from_storage(item: MediaItem) -> bytes:
@@ -71,6 +79,8 @@ class MatrixConnector:
         Publisher,
         IdempotentPublisher,
         InboxReader,
+        Streamer,
+        ResumableStreamer,
         Moderator,
         AccountVerifier,
     )
@@ -126,6 +136,7 @@ class MatrixConnector:
         )
         self.read_media = read_media
         self._room_id = ""
+        self._stream_position: Cursor | None = None
 
     def close(self) -> None:
         """Close the HTTP client (also one the caller handed in: the connector owns it now)."""
@@ -328,12 +339,81 @@ class MatrixConnector:
         return Page(items=tuple(items), cursor=Cursor(token) if token else since)
 
     def reply(self, to: IncomingItem, post: OutgoingPost, *, idempotency_key: str) -> PublishedRef:
+        """Answer where the question was asked: in the main timeline as a reply to it, or in
+        its thread when the fan wrote in one."""
         relation = {
             "reply_to": to.remote_id,
             "reply_to_sender": to.author.remote_id,
-            "thread_root": to.root_id,
+            "thread_root": self._thread_of(to.remote_id),
         }
         return self._send_post(post, idempotency_key, relation)
+
+    def _thread_of(self, event_id: str) -> str:
+        """The root of the thread the event was written in; "" in the main timeline. The
+        item's `root_id` cannot tell: the inbox gives the conversation's first item there,
+        which for a main-timeline reply is the post it answers. The event itself says."""
+        try:
+            event = self.api.event(self.room_id(), event_id)
+        except Rejected:
+            return ""  # gone or hidden from us: the main timeline is where it can still be seen
+        relation = (event.get("content") or {}).get("m.relates_to") or {}
+        if relation.get("rel_type") == "m.thread":
+            return str(relation.get("event_id") or "")
+        return ""
+
+    # --- Streamer ------------------------------------------------------------------------------
+
+    async def stream(self, since: Cursor | None) -> AsyncIterator[IncomingItem]:
+        """The room's new messages as they arrive (/sync, sync.py). Without `since`: from now.
+        After each item, `resume_from()` resumes after it (the batch's own token for its last
+        item, the token before the batch for the others: a resumed batch is read again whole)."""
+        room = await asyncio.to_thread(self.room_id)
+        user_id = self.user_id or str((await asyncio.to_thread(self.api.whoami)).get("user_id", ""))
+        wanted = sync.sync_filter(room)
+        token = since.value if since else await self._present(room)
+        kept = token
+        while True:
+            try:
+                answer = await asyncio.to_thread(
+                    self.api.sync, since=token, wait_seconds=SYNC_WAIT_SECONDS, sync_filter=wanted
+                )
+            except Rejected:
+                if token != kept or not since:
+                    raise
+                # The homeserver no longer knows the kept token (its database was replaced):
+                # start from now rather than fail for ever; polling reads what lies between.
+                token = kept = await self._present(room)
+                continue
+            following = str(answer.get("next_batch") or token)
+            found, names, limited = sync.room_batch(answer, room)
+            if limited:
+                # More happened than one answer holds: read the gap forward from our token.
+                page = await asyncio.to_thread(self.fetch_inbox, Cursor(token))
+                items = list(page.items)
+            else:
+                items = [
+                    item
+                    for event in found
+                    if (item := incoming_item(event, room_id=room, user_id=user_id, names=names))
+                ]
+            for number, item in enumerate(items, start=1):
+                self._stream_position = Cursor(following if number == len(items) else token)
+                yield item
+            token = following
+
+    def resume_from(self) -> Cursor | None:
+        return self._stream_position
+
+    async def _present(self, room: str) -> str:
+        """A /sync token at the room's present. The first /sync also returns the room's recent
+        past, which polling reads; the stream starts after it."""
+        first = await asyncio.to_thread(
+            self.api.sync,
+            since="",
+            wait_seconds=0,
+            sync_filter=sync.sync_filter(room, timeline_limit=1),
+        )
+        return str(first.get("next_batch") or "")
 
     # --- Moderator -----------------------------------------------------------------------------
     # Matrix has no hiding; deleting is a redaction, which the room's power levels allow on the

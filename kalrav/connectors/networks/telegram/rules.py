@@ -17,7 +17,7 @@ from kalrav.connectors.base import (
     PollRules,
 )
 from kalrav.connectors.rules import measure_utf16, utf16_length, utf16_offset
-from kalrav.connectors.tweet_text import extract_urls_with_indices
+from kalrav.connectors.text.tweet_text import extract_urls_with_indices
 
 MAX_MESSAGE = 4096
 MAX_CAPTION = 1024

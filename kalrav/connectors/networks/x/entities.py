@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import regex
 
-from kalrav.connectors.tweet_text import extract_urls_with_indices
+from kalrav.connectors.text.tweet_text import extract_urls_with_indices
 
 _AT_SIGNS = "@\uff20"
 # Latin letters with accents: a mention followed by one is part of a longer word, not a mention.

@@ -18,8 +18,8 @@ from kalrav.connectors.base import (
     PollRules,
 )
 from kalrav.connectors.rules import Problem, index_from_utf16
-from kalrav.connectors.tweet_text import ParsedResult, parse_tweet
-from kalrav.connectors.tweet_text import config as _twitter_config
+from kalrav.connectors.text.tweet_text import ParsedResult, parse_tweet
+from kalrav.connectors.text.tweet_text import config as _twitter_config
 
 MAX_LENGTH = 280
 URL_LENGTH = 23

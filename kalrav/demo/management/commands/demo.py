@@ -16,3 +16,7 @@ class Command(BaseCommand):
         )
         for workspace in workspaces:
             self.stdout.write(f"  Workspace: {workspace.name} (/w/{workspace.slug}/)")
+        self.stdout.write(
+            f"  Sandbox network, a simulation to publish and answer on: "
+            f"/w/{workspaces[0].slug}/sandbox/"
+        )

@@ -5,6 +5,7 @@ import signal
 from django.core.management.base import BaseCommand
 
 from kalrav import streams
+from kalrav.nlp.services import warm_up_in_background
 
 log = logging.getLogger("kalrav.listen")
 
@@ -16,6 +17,8 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
 
     def handle(self, *args, **options):
+        # Streams store what they hear with the fast sentiment; the worker adds the quality one.
+        warm_up_in_background(quality=False)
         asyncio.run(self._run())
 
     async def _run(self) -> None:

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from kalrav.nlp.services import warm_up_in_background
+
 
 class Command(BaseCommand):
     help = "Run a Huey queue worker alone (scale out by running more of these, on more machines)."
@@ -18,6 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         extra = ["--no-periodic"] if options["no_periodic"] else []
+        warm_up_in_background(quality=True)  # the worker refines the inbox's sentiment
         call_command(
             "run_huey", "--workers", str(options["workers"]), "--worker-type", "thread", *extra
         )

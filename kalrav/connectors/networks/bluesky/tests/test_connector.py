@@ -29,6 +29,7 @@ from kalrav.connectors.base import (
 )
 from kalrav.connectors.checks import check_connectors
 from kalrav.connectors.errors import AuthExpired, BlockedAddress, RateLimited, Rejected, Transient
+from kalrav.connectors.networks.bluesky import records
 from kalrav.connectors.networks.bluesky.client import Transport
 from kalrav.connectors.networks.bluesky.connector import BlueskyConnector
 from kalrav.connectors.networks.bluesky.tid import tid_for_key
@@ -191,18 +192,20 @@ def test_a_stored_session_is_resumed_without_signing_in_again(xrpc):
     )
     connector = _connector({"app_password": PASSWORD, "session": session})
     assert connector.did == DID
-    assert check.called
+    assert not check.called  # a kept access token with time left needs no request at all
     assert xrpc.routes[0].call_count == sign_ins
 
 
 def test_a_revoked_session_falls_back_to_the_app_password(xrpc):
     session = _connector().client.export_session_string()
     sign_ins = xrpc.routes[0].call_count
-    xrpc.get("/com.atproto.server.getSession").mock(
-        return_value=_xrpc_error(400, "ExpiredToken", "Token has been revoked")
+    revoked = _xrpc_error(400, "ExpiredToken", "Token has been revoked")
+    xrpc.post("/com.atproto.server.refreshSession").mock(return_value=revoked)
+    xrpc.get("/app.bsky.actor.getProfile").mock(
+        side_effect=[revoked, httpx.Response(200, json={"did": DID, "handle": "brand.example.com"})]
     )
     connector = _connector({"app_password": PASSWORD, "session": session})
-    assert connector.did == DID
+    assert connector.verify().remote_id == DID
     assert xrpc.routes[0].call_count == sign_ins + 1
 
 
@@ -240,9 +243,10 @@ def test_wrong_app_password_is_auth_expired_without_the_secret():
 
 
 def test_expired_token_is_auth_expired(xrpc):
-    xrpc.get("/app.bsky.actor.getProfile").mock(
-        return_value=_xrpc_error(400, "ExpiredToken", "Token has expired")
-    )
+    expired = _xrpc_error(400, "ExpiredToken", "Token has expired")
+    xrpc.get("/app.bsky.actor.getProfile").mock(return_value=expired)
+    # The session is renewed once (refresh refused, so a sign-in) and the call repeated.
+    xrpc.post("/com.atproto.server.refreshSession").mock(return_value=expired)
     with pytest.raises(AuthExpired):
         _connector().verify()
 
@@ -353,6 +357,50 @@ def test_a_second_publish_with_the_same_key_returns_the_first_post(xrpc, failure
     )
     ref = _connector().publish(OutgoingPost(text="Hello"), idempotency_key="variant-8")
     assert ref.remote_id.endswith(rkey) and ref.extra["cid"] == CID
+
+
+def _held(rkey: str, value: dict) -> dict:
+    return {"uri": f"at://{DID}/app.bsky.feed.post/{rkey}", "cid": CID, "value": value}
+
+
+def test_a_different_record_under_the_key_is_a_conflict_not_the_post(xrpc):
+    # Another installation (or this one before a restore) used the same key for older words:
+    # the create fails, and that record must not pass for this post.
+    rkey = tid_for_key("variant-9")
+    xrpc.post("/com.atproto.repo.createRecord").mock(
+        return_value=_xrpc_error(400, "InvalidRequest", "Record already exists")
+    )
+    older = {
+        "$type": "app.bsky.feed.post",
+        "text": "Older words",
+        "createdAt": "2026-01-01T00:00:00Z",
+    }
+    xrpc.get("/com.atproto.repo.getRecord").respond(200, json=_held(rkey, older))
+    with pytest.raises(records.RecordConflict):
+        _connector().publish(OutgoingPost(text="Hello"), idempotency_key="variant-9")
+
+
+def test_a_reply_to_another_post_under_the_key_is_a_conflict(xrpc):
+    fan_post = f"at://{FAN}/app.bsky.feed.post/3r2"
+    xrpc.get("/app.bsky.feed.getPosts").respond(
+        200, json={"posts": [_post_view(fan_post, "When do you open?")]}
+    )
+    xrpc.post("/com.atproto.repo.createRecord").mock(side_effect=httpx.ReadTimeout("slow"))
+    elsewhere = {"uri": f"at://{FAN}/app.bsky.feed.post/3other", "cid": CID2}
+    same_words = {
+        "$type": "app.bsky.feed.post",
+        "text": "At nine.",
+        "createdAt": "2026-01-01T00:00:00Z",
+        "reply": {"root": elsewhere, "parent": elsewhere},
+    }
+    xrpc.get("/com.atproto.repo.getRecord").respond(
+        200, json=_held(tid_for_key("answer-2"), same_words)
+    )
+    item = IncomingItem(
+        ItemKind.REPLY, fan_post, author=_connector_author(), text="?", created_at=datetime.now(UTC)
+    )
+    with pytest.raises(records.RecordConflict):
+        _connector().reply(item, OutgoingPost(text="At nine."), idempotency_key="answer-2")
 
 
 def test_an_unknown_outcome_without_a_record_stays_transient(xrpc):

@@ -103,10 +103,25 @@ def test_a_retried_like_finds_the_one_already_made(xrpc):
     xrpc.post("/com.atproto.repo.createRecord").mock(
         return_value=_xrpc_error(500, "InternalServerError", "Internal Server Error")
     )
+    like = {"$type": "app.bsky.feed.like", "subject": {"uri": REPLY, "cid": CID}}
     xrpc.get("/com.atproto.repo.getRecord").respond(
-        200, json={"uri": f"at://{DID}/app.bsky.feed.like/{rkey}", "cid": CID2, "value": {}}
+        200, json={"uri": f"at://{DID}/app.bsky.feed.like/{rkey}", "cid": CID2, "value": like}
     )
     assert _connector().like(reply(), idempotency_key="like-2").endswith(rkey)
+
+
+def test_a_like_of_another_post_under_the_key_is_not_taken_for_this_one(xrpc):
+    xrpc.get("/app.bsky.feed.getPosts").respond(200, json={"posts": [_post_view(REPLY, "Hi")]})
+    rkey = tid_for_key("like-4")
+    xrpc.post("/com.atproto.repo.createRecord").mock(
+        return_value=_xrpc_error(400, "InvalidRequest", "Record already exists")
+    )
+    other = {"$type": "app.bsky.feed.like", "subject": {"uri": REPLY + "x", "cid": CID}}
+    xrpc.get("/com.atproto.repo.getRecord").respond(
+        200, json={"uri": f"at://{DID}/app.bsky.feed.like/{rkey}", "cid": CID2, "value": other}
+    )
+    with pytest.raises(Rejected, match="different like"):
+        _connector().like(reply(), idempotency_key="like-4")
 
 
 def test_liking_a_deleted_post_says_so(xrpc):

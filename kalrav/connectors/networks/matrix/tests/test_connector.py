@@ -405,7 +405,14 @@ def incoming(**extra) -> IncomingItem:
     )
 
 
+def event_route(api, content: dict, event_id: str = "$mention"):
+    """GET of the fan's event, which says whether it was written in a thread."""
+    path = f"{CLIENT}/rooms/{ROOM_PATH}/event/{event_id.replace('$', '%24')}"
+    return api.get(path).respond(200, json=message(event_id, FAN, content))
+
+
 def test_reply_answers_the_item_and_mentions_its_author(api):
+    event_route(api, {"msgtype": "m.text", "body": "open today?"})
     route = send_route(api, event_id="$answer")
     ref = connector().reply(incoming(), OutgoingPost("Yes, till 9"), idempotency_key="r-1")
     content = sent(route)
@@ -414,7 +421,46 @@ def test_reply_answers_the_item_and_mentions_its_author(api):
     assert ref.remote_id == "$answer"
 
 
+def test_a_reply_to_a_main_timeline_message_stays_in_the_main_timeline(api):
+    """The inbox passes the conversation's first item as `root_id` (here the brand's post the
+    fan answered in the main timeline); that is no thread, so the answer is no thread either."""
+    event_route(
+        api,
+        {
+            "msgtype": "m.text",
+            "body": "Is it caffeine free?",
+            "m.relates_to": {"m.in_reply_to": {"event_id": "$post"}},
+        },
+    )
+    route = send_route(api)
+    connector().reply(
+        incoming(root_id="$post", parent_id="$post"), OutgoingPost("No"), idempotency_key="r"
+    )
+    assert sent(route)["m.relates_to"] == {"m.in_reply_to": {"event_id": "$mention"}}
+
+
+def test_a_reply_to_a_message_gone_from_view_goes_to_the_main_timeline(api):
+    path = f"{CLIENT}/rooms/{ROOM_PATH}/event/%24mention"
+    api.get(path).respond(404, json=error("M_NOT_FOUND", "Event not found."))
+    route = send_route(api)
+    connector().reply(incoming(root_id="$root"), OutgoingPost("Yes"), idempotency_key="r")
+    assert sent(route)["m.relates_to"] == {"m.in_reply_to": {"event_id": "$mention"}}
+
+
 def test_reply_in_a_thread_stays_in_the_thread(api):
+    event_route(
+        api,
+        {
+            "msgtype": "m.text",
+            "body": "open today?",
+            "m.relates_to": {
+                "rel_type": "m.thread",
+                "event_id": "$root",
+                "is_falling_back": True,
+                "m.in_reply_to": {"event_id": "$latest"},
+            },
+        },
+    )
     route = send_route(api)
     connector().reply(
         incoming(root_id="$root", parent_id="$root"), OutgoingPost("Yes"), idempotency_key="r"

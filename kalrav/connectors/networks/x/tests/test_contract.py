@@ -1,11 +1,24 @@
-"""The part of the connector contract X keeps while it only declares its rules
-(kalrav.connectors.testing.RulesContract); its counting is proved by test_conformance.py."""
+"""The connector contract (kalrav.connectors.testing) against the fake X (fake.py), which keeps
+no idempotency key: a lost answer is found again only by `reconcile`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
 from kalrav.connectors.networks.x.connector import XConnector
-from kalrav.connectors.testing import RulesContract
+from kalrav.connectors.networks.x.tests.fake import FakeX
+from kalrav.connectors.testing import ConnectorContract
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
-class TestXContract(RulesContract):
+class TestXContract(ConnectorContract):
     connector_class = XConnector
+    fixtures = FIXTURES
+
+    @pytest.fixture
+    def network(self, fake: FakeX) -> Iterator[FakeX]:
+        yield fake

@@ -1,0 +1,307 @@
+"""Listening: posts per second per core through 1,000 monitors, against two yardsticks.
+
+    .venv/bin/python bench/listening_throughput.py [--data DIR] [--posts N] [--monitors N]
+
+The stream replays every labelled set in ../shared/data/sentiment (12 languages and scripts,
+interleaved as a firehose would mix them) as JSON lines with an author and a URL; without the
+shared data it falls back to a generated multilingual stream and says so. Monitors are drawn,
+with a fixed seed, from the stream's own vocabulary with every operator of the query language.
+
+Measured on one core, in the same run: plain `json.loads` of each line (the ceiling: no
+listening can be faster than reading its input), the compiled matcher on the decoded posts
+(matching alone), both together, and a naive first version, one regex per monitor tried on
+every post (it only looks for the monitors' positive words, so it does less than the matcher).
+Rates are posts per CPU second of this process, so other work on the machine does not count
+against them; wall-clock rates are printed too. The last line of output is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import itertools
+import json
+import os
+import platform
+import random
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kalrav.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from kalrav.listening.query import Matcher, Post, parse  # noqa: E402
+from kalrav.listening.query import words as text_words  # noqa: E402
+from kalrav.listening.query.evaluate import Seen  # noqa: E402
+from kalrav.listening.query.tree import Field, Hashtag, Mention, Node, Phrase, Term  # noqa: E402
+
+SITES = [f"site{n}.example" for n in range(40)] + ["news.example.com", "blog.example.org"]
+# Syllables of each script (consonant with vowel sign, virama conjuncts, accented Greek) for
+# a made-up vocabulary when the shared data is absent.
+_SYLLABLES = {
+    "en": "ba be co di fu ga ho ki lo ma ne pi ro sa te vu wa ye zo ch th st",
+    "bn": "কা কি কু কে কো মা মি রা রে লা সা তি দু না পি বা ক্ষ ন্দ স্ত র্ম",
+    "hi": "का कि कु के को मा मी रा रे ला सा ति दु ना पि बा क्ष न्द स्त र्म",
+    "gu": "કા કિ કુ કે કો મા મી રા રે લા સા તિ દુ ના પિ બા ક્ષ ન્દ સ્ત ર્મ",
+    "el": "κα κέ κο μά μι ρα ρέ λα σα τί δυ να πι βα στ ξι ψα γή φω χρ",
+}
+
+
+def shared_stream(data_dir: Path) -> list[tuple[str, str]]:
+    per_file = []
+    for path in sorted(data_dir.glob("*.jsonl")):
+        with path.open(encoding="utf-8") as handle:
+            rows = (json.loads(line) for line in handle if line.strip())
+            per_file.append([(row["text"], row["language"]) for row in rows])
+    return [pair for group in itertools.zip_longest(*per_file) for pair in group if pair]
+
+
+def generated_stream(count: int, rng: random.Random) -> list[tuple[str, str]]:
+    """Texts drawn from a Zipf-distributed made-up vocabulary of 3,000 words per language, so
+    word frequencies, and how selective a monitor's words are, look like real text."""
+    vocabularies = {
+        language: [
+            "".join(rng.choice(syllables.split()) for _ in range(rng.randint(2, 4)))
+            for _ in range(3000)
+        ]
+        for language, syllables in _SYLLABLES.items()
+    }
+    weights = [1 / rank for rank in range(1, 3001)]
+    stream = []
+    for _ in range(count):
+        language = rng.choice(list(vocabularies))
+        text = " ".join(rng.choices(vocabularies[language], weights, k=rng.randint(6, 25)))
+        if rng.random() < 0.2:
+            text += f" #{rng.choices(vocabularies[language], weights)[0]}"
+        stream.append((text, language))
+    return stream
+
+
+def to_lines(stream: list[tuple[str, str]], count: int, rng: random.Random) -> list[str]:
+    posts = itertools.islice(itertools.cycle(stream), count)
+    return [
+        json.dumps(
+            {
+                "text": text,
+                "lang": language,
+                "author": f"user{rng.randrange(5000)}",
+                "url": f"https://{rng.choice(SITES)}/p/{index}",
+            },
+            ensure_ascii=False,
+        )
+        for index, (text, language) in enumerate(posts)
+    ]
+
+
+def monitors(posts: list[dict], count: int, rng: random.Random) -> dict[int, Node]:
+    """Queries over the stream's mid-frequency words: common enough to match now and then,
+    rare enough to be what a brand or a topic looks like."""
+    frequency: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    bigrams: dict[str, list[tuple[str, str]]] = collections.defaultdict(list)
+    tags: collections.Counter[str] = collections.Counter()
+    for post in posts[:20000]:
+        found = text_words.words(post["text"])
+        frequency[post["lang"]].update(found)
+        bigrams[post["lang"]].extend(itertools.pairwise(found))
+        tags.update(text_words.hashtags(post["text"]))
+    # The 30 most common words of a language are its "the" and "and": no monitor is about them
+    # (a small generated vocabulary keeps them all).
+    pools = {
+        language: [
+            word
+            for word, _ in counts.most_common()[30 if len(counts) > 300 else 0 : 1500]
+            if len(word) > 1
+        ]
+        for language, counts in frequency.items()
+    }
+    pools = {language: pool for language, pool in pools.items() if len(pool) >= 5}
+    tag_pool = [tag for tag, _ in tags.most_common(300)] or ["tea"]
+    authors = sorted({post["author"] for post in posts[:5000]})
+    queries: dict[int, Node] = {}
+    for number in range(count):
+        language = rng.choice(sorted(pools))
+        pool = pools[language]
+
+        def word(pool=pool) -> str:
+            return rng.choice(pool)
+
+        kind = number % 10
+        if kind == 0:
+            text = " OR ".join(word() for _ in range(3))
+        elif kind == 1:
+            pair = rng.choice(bigrams[language])
+            text = f'"{pair[0]} {pair[1]}"'
+        elif kind == 2:
+            text = f"{word()} AND ({word()} OR {word()}) NOT {word()}"
+        elif kind == 3:
+            text = f"{word()[:4]}* lang:{language}"
+        elif kind == 4:
+            text = f"{word()} NEAR/3 {word()}"
+        elif kind == 5:
+            text = f"({word()} OR {word()}) NEAR/5f {word()}"
+        elif kind == 6:
+            text = f"#{rng.choice(tag_pool)} OR {word()}"
+        elif kind == 7:
+            text = f"{word()} site:{rng.choice(SITES)}"
+        elif kind == 8:
+            text = f"author:{rng.choice(authors)} OR {word()} {word()}"
+        else:
+            text = f"{word()} OR {word()} NOT lang:{language}"
+        try:
+            queries[number] = parse(text)
+        except ValueError:
+            queries[number] = parse(word())
+    return queries
+
+
+def positive_words(node: Node) -> list[str]:
+    if isinstance(node, Term):
+        return [node.word]
+    if isinstance(node, Phrase):
+        return [" ".join(node.words)]
+    if isinstance(node, Hashtag):
+        return ["#" + node.name]
+    if isinstance(node, Mention | Field):
+        return []
+    children = getattr(node, "operands", None) or [
+        child for child in (getattr(node, "left", None), getattr(node, "right", None)) if child
+    ]
+    return [word for child in children for word in positive_words(child)]
+
+
+def naive_regexes(queries: dict[int, Node]) -> list[re.Pattern[str]]:
+    """What a first version does: one regex per monitor, searched in every post."""
+    compiled = []
+    for tree in queries.values():
+        found = positive_words(tree) or ["\x00"]
+        alternatives = "|".join(re.escape(word) for word in found)
+        compiled.append(re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE))
+    return compiled
+
+
+def timed(function) -> tuple[float, float, object]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = function()
+    return time.perf_counter() - wall, time.process_time() - cpu, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "sentiment")
+    parser.add_argument("--posts", type=int, default=50000)
+    parser.add_argument("--monitors", type=int, default=1000)
+    parser.add_argument("--naive-posts", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    rng = random.Random(19)
+
+    stream = shared_stream(args.data) if args.data.is_dir() else []
+    source = "shared" if stream else "generated"
+    if not stream:
+        print(f"{args.data} is not there: using a generated multilingual stream")
+        stream = generated_stream(5000, rng)
+    lines = to_lines(stream, args.posts, rng)
+    decoded = [json.loads(line) for line in lines]
+    queries = monitors(decoded, args.monitors, rng)
+    started = time.perf_counter()
+    matcher = Matcher(queries)
+    build_seconds = time.perf_counter() - started
+    languages = collections.Counter(post["lang"] for post in decoded)
+    print(
+        f"{len(lines)} posts from {source} data ({len(languages)} languages), "
+        f"{len(queries)} monitors, matcher built in {build_seconds:.2f} s"
+    )
+
+    def parse_all():
+        return [json.loads(line) for line in lines]
+
+    def match_all():
+        return [
+            matcher.match(Post(post["text"], post["lang"], post["author"], post["url"]))
+            for post in decoded
+        ]
+
+    def both():
+        out = []
+        for line in lines:
+            post = json.loads(line)
+            out.append(matcher.match(Post(post["text"], post["lang"], post["author"], post["url"])))
+        return out
+
+    results: dict[str, dict[str, float]] = {}
+    matched = None
+    for name, function in (
+        ("json_parse", parse_all),
+        ("match", match_all),
+        ("parse_and_match", both),
+    ):
+        best_cpu = best_wall = float("inf")
+        for _ in range(args.rounds):
+            wall, cpu, output = timed(function)
+            best_cpu, best_wall = min(best_cpu, cpu), min(best_wall, wall)
+            if name == "match":
+                matched = output
+        results[name] = {
+            "posts_per_cpu_second": round(len(lines) / best_cpu),
+            "posts_per_wall_second": round(len(lines) / best_wall),
+        }
+        print(f"{name}: {results[name]['posts_per_cpu_second']:,} posts per CPU second")
+
+    naive = naive_regexes(queries)
+    sample = decoded[: args.naive_posts]
+    wall, cpu, _ = timed(
+        lambda: [[i for i, rx in enumerate(naive) if rx.search(p["text"])] for p in sample]
+    )
+    results["naive_regex_per_monitor"] = {
+        "posts_per_cpu_second": round(len(sample) / cpu),
+        "posts_per_wall_second": round(len(sample) / wall),
+    }
+    print(
+        f"naive: {results['naive_regex_per_monitor']['posts_per_cpu_second']:,} posts per CPU second"
+    )
+
+    assert matched is not None
+    seen = [Seen(Post(p["text"], p["lang"], p["author"], p["url"])) for p in decoded[:5000]]
+    candidates = sum(len(matcher.candidates(s)) for s in seen) / len(seen)
+    match_rate = results["match"]["posts_per_cpu_second"]
+    print(
+        json.dumps(
+            {
+                "benchmark": "listening_throughput",
+                "data": source,
+                "posts": len(lines),
+                "languages": len(languages),
+                "monitors": len(queries),
+                "unanchored_monitors": len(matcher.always),
+                "mean_candidates_per_post": round(candidates, 1),
+                "mean_matches_per_post": round(sum(map(len, matched)) / len(matched), 3),
+                "posts_matching_any": round(sum(bool(m) for m in matched) / len(matched), 3),
+                "build_seconds": round(build_seconds, 2),
+                "rounds": args.rounds,
+                **{name: value for name, value in results.items()},
+                "match_share_of_parse_ceiling": round(
+                    match_rate / results["json_parse"]["posts_per_cpu_second"], 3
+                ),
+                "speedup_over_naive": round(
+                    match_rate / results["naive_regex_per_monitor"]["posts_per_cpu_second"], 1
+                ),
+                "goal_posts_per_second": 20000,
+                "goal_met": match_rate >= 20000,
+                "cores": 1,
+                "machine_cores": os.cpu_count(),
+                "load_average": [round(load, 1) for load in os.getloadavg()],
+                "python": platform.python_version(),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""A post's results on its page: tracked links, clicks by people, conversions."""
+
+from __future__ import annotations
+
+from django import template
+from django.db.models import Count, Sum
+
+from kalrav.analytics.links import services as links
+from kalrav.analytics.models import Conversion, ConversionKind, TrackedLink
+from kalrav.workspaces.permissions import Perm
+
+register = template.Library()
+
+
+@register.inclusion_tag("analytics/_post_results.html", takes_context=True)
+def post_results(context, post) -> dict:
+    member = context.get("member")
+    visible = member is not None and member.can(Perm.ANALYTICS_VIEW)
+    rows = (
+        list(
+            links.counts(TrackedLink.objects.filter(post=post))
+            .select_related("channel")
+            .order_by("channel__name", "target")
+        )
+        if visible
+        else []
+    )
+    conversions = (
+        Conversion.objects.filter(post=post)
+        .values("kind", "currency")
+        .annotate(n=Count("id"), value=Sum("value"))
+        .order_by("kind", "currency")
+        if visible
+        else []
+    )
+    return {
+        "visible": visible,
+        "rows": [(row, links.short_url(row)) for row in rows],
+        "conversions": [{**c, "label": ConversionKind(c["kind"]).label} for c in conversions],
+        "post": post,
+        "member": member,
+        "workspace": context.get("workspace"),
+        "csrf_token": context.get("csrf_token"),
+        "can_edit": member is not None and member.can(Perm.CONTENT_EDIT),
+    }

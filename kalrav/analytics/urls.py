@@ -1,0 +1,27 @@
+from django.urls import path
+
+from kalrav.analytics import views
+from kalrav.analytics.conversions import views as conversion_views
+from kalrav.analytics.links import views as link_views
+
+app_name = "analytics"
+
+urlpatterns = [
+    path("l/<str:code>", link_views.follow, name="follow"),
+    path(
+        "conversions/<slug:workspace_slug>/",
+        conversion_views.server_report,
+        name="conversion-server",
+    ),
+    path(
+        "conversions/<slug:workspace_slug>/page/",
+        conversion_views.page_report,
+        name="conversion-page",
+    ),
+    path(
+        "w/<slug:ws>/posts/<int:post_id>/track-links/", views.track_post_links, name="track-links"
+    ),
+    path(
+        "w/<slug:ws>/settings/conversions/", views.conversion_settings, name="conversion-settings"
+    ),
+]

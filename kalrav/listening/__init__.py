@@ -1,0 +1,1 @@
+"""Listening: hearing a brand anywhere, in its customers' languages (issue 19)."""
