@@ -3,6 +3,10 @@ is in Kalrav's inbox (by stream), over N replies. Last line: one JSON object.
 
 Runs the real pieces: the local network (tests/peers, `make peers`), a fresh SQLite database,
 the Bluesky connector's firehose stream and the inbox's ingestion with language and sentiment.
+`--load N` keeps N processes busy on the processor meanwhile (the machine Kalrav ships to is
+busy), and the figures say whether the quality sentiment path was on: it runs after the message
+is stored, in the worker, so a message is visible without waiting for it. The sign-ins the
+network answered are counted too (one per account is the goal).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import statistics
 import sys
@@ -25,10 +30,23 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kalrav.settings")
 os.environ["KALRAV_ALLOW_PRIVATE_ADDRESSES"] = "true"  # the network runs on loopback
 
 
+def _burn(stop) -> None:
+    """Background load: one busy process, like another service on the same machine."""
+    while not stop.is_set():
+        sum(i * i for i in range(20_000))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--replies", type=int, default=200)
+    parser.add_argument("--load", type=int, default=0, help="busy processes running meanwhile")
     options = parser.parse_args()
+    stop_load = multiprocessing.Event()
+    burners = [
+        multiprocessing.Process(target=_burn, args=(stop_load,)) for _ in range(options.load)
+    ]
+    for burner in burners:
+        burner.start()
 
     import django
 
@@ -91,6 +109,12 @@ def main() -> None:
             latencies.append(time.monotonic() - sent)
         loop.call_soon_threadsafe(stop.set)
         listener.join(timeout=10)
+        sessions = network.session_calls()
+    stop_load.set()
+    for burner in burners:
+        burner.join(timeout=10)
+    from kalrav.nlp.services import inbox_uses_quality
+
     latencies.sort()
     figures = {
         "benchmark": "inbox_latency",
@@ -99,6 +123,11 @@ def main() -> None:
         "p95_s": round(latencies[int(len(latencies) * 0.95) - 1], 3),
         "max_s": round(latencies[-1], 3),
         "path": "Bluesky reference network firehose -> kalrav listen -> inbox (SQLite)",
+        "background_processes": options.load,
+        "load_average_1m": round(os.getloadavg()[0], 1),
+        "quality_path": "after store (worker)" if inbox_uses_quality() else "off",
+        "sign_ins": sessions.get("com.atproto.server.createSession", 0),
+        "refreshes": sessions.get("com.atproto.server.refreshSession", 0),
     }
     print(
         f"p50 {figures['p50_s']} s, p95 {figures['p95_s']} s, max {figures['max_s']} s over {len(latencies)} replies"

@@ -121,7 +121,8 @@ def test_a_new_comment_appears_live_and_is_answered_and_resolved(
     assert [(to, text) for to, text, _key in fake_network.replies] == [("c-1", FILLED)]
     reply = conversation.messages.get(direction="out")
     assert reply.delivery == Delivery.SENT and reply.remote_id == "sent-1"
-    assert fake_network.replies[0][2] == f"kalrav-reply-{reply.pk}"
+    # The key was random and stored before the send, not derived from the row's number.
+    assert fake_network.replies[0][2] == reply.send_key != f"kalrav-reply-{reply.pk}"
 
     with page.expect_navigation():
         page.get_by_role("button", name="Resolve", exact=True).click()

@@ -8,6 +8,7 @@ clients read it.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import io
 import threading
 import time
@@ -79,7 +80,10 @@ class Fan:
             finally:
                 await client.close()
 
-        return asyncio.run(session())
+        # In a thread of its own: a browser test earlier in the run may leave Playwright's event
+        # loop running on this one, where asyncio.run refuses to start another.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, session()).result()
 
     def send(self, room_id: str, content: dict) -> str:
         response = self._run(lambda c: c.room_send(room_id, "m.room.message", content))

@@ -188,7 +188,7 @@ def inbox_channel(workspace):
 
 @pytest.mark.parametrize("enabled", [True, False])
 def test_inbox_ingestion_follows_the_quality_setting(
-    quality_classify, inbox_channel, monkeypatch, enabled
+    quality_classify, inbox_channel, monkeypatch, enabled, django_capture_on_commit_callbacks
 ):
     from kalrav.inbox.intake import ingest as inbox_ingest
     from kalrav.inbox.tests.fakes import item
@@ -202,7 +202,10 @@ def test_inbox_ingestion_follows_the_quality_setting(
     monkeypatch.setattr(inbox_ingest, "inbox_uses_quality", lambda: enabled)
     monkeypatch.setattr(inbox_ingest, "classify_batch", spy)
     text = "Απαράδεκτη εξυπηρέτηση, είμαι πολύ θυμωμένος, δεν θα ξαναψωνίσω ποτέ."
-    [message] = inbox_ingest.ingest(inbox_channel, [item("q1", text)], via="poll")
+    with django_capture_on_commit_callbacks(execute=True):
+        [message] = inbox_ingest.ingest(inbox_channel, [item("q1", text)], via="poll")
 
-    assert asked == [enabled]
+    # Stored at once with the fast path; the quality path's reading follows, when it is on.
+    assert asked == ([False, True] if enabled else [False])
+    message.refresh_from_db()
     assert (message.language, message.sentiment) == ("el", "negative")

@@ -3,7 +3,11 @@ from __future__ import annotations
 from django import template
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import date_format
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -28,10 +32,33 @@ def audit_field(object_type: str, field: str) -> str:
     return field.replace("_", " ")
 
 
+def _moment(value: str) -> str | None:
+    """A date or time the audit log kept as ISO text, as the reader's dates read (in the zone
+    the page is in); None when the text is not one."""
+    if len(value) < 10 or not value[:4].isdigit() or value[4] != "-":
+        return None
+    try:
+        if len(value) == 10:
+            day = parse_date(value)
+            return date_format(day, "DATE_FORMAT") if day is not None else None
+        moment = parse_datetime(value)
+    except ValueError:
+        return None
+    if moment is None:
+        return None
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return date_format(moment, "SHORT_DATETIME_FORMAT")
+
+
 @register.filter
 def audit_value(value) -> str:
     if value in (None, "", [], {}):
         return "—"
+    if value is True or value is False:
+        return _("Yes") if value else _("No")
+    if isinstance(value, str) and (shown := _moment(value)) is not None:
+        return shown
     if isinstance(value, list):
         value = ", ".join(str(v) for v in value)
     elif isinstance(value, dict):
