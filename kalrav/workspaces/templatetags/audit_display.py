@@ -4,7 +4,7 @@ from django import template
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime, parse_time
 from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -35,9 +35,13 @@ def audit_field(object_type: str, field: str) -> str:
 def _moment(value: str) -> str | None:
     """A date or time the audit log kept as ISO text, as the reader's dates read (in the zone
     the page is in); None when the text is not one."""
-    if len(value) < 10 or not value[:4].isdigit() or value[4] != "-":
+    if len(value) == 8 and value[:2].isdigit() and value[2] == ":":
+        pass  # a time of day, "08:00:00"
+    elif len(value) < 10 or not value[:4].isdigit() or value[4] != "-":
         return None
     try:
+        if len(value) == 8 and value[2] == ":" and (clock := parse_time(value)) is not None:
+            return date_format(clock, "TIME_FORMAT")
         if len(value) == 10:
             day = parse_date(value)
             return date_format(day, "DATE_FORMAT") if day is not None else None
@@ -64,3 +68,18 @@ def audit_value(value) -> str:
     elif isinstance(value, dict):
         value = "; ".join(f"{k}: {v}" for k, v in value.items())
     return Truncator(str(value)).chars(120)
+
+
+@register.simple_tag
+def audit_shown(object_type: str, field: str, value) -> str:
+    """A recorded value as the page shows that field: a choice by its translated label
+    ("draft" reads "Πρόχειρο" in Greek), anything else as `audit_value` reads it."""
+    if isinstance(value, str) and value:
+        try:
+            choices = apps.get_model(object_type)._meta.get_field(field).flatchoices
+        except (LookupError, ValueError, FieldDoesNotExist, AttributeError):
+            choices = []
+        for key, label in choices or []:
+            if key == value:
+                return str(label)
+    return audit_value(value)

@@ -23,3 +23,13 @@ def test_iso_times_read_as_dates_in_the_pages_zone_and_language():
         assert audit_value(True) == "Yes"
         assert audit_value("2026 plans") == "2026 plans"
         assert audit_value(None) == "—"
+
+
+def test_choices_read_by_their_label_and_times_of_day_by_the_clock():
+    from kalrav.workspaces.templatetags.audit_display import audit_shown
+
+    with translation.override("el"):
+        assert audit_shown("publishing.variant", "state", "draft") == "Πρόχειρο"
+        assert audit_shown("publishing.variant", "nothing_such", "draft") == "draft"
+    with translation.override("hi"):
+        assert audit_value("08:00:00") == "8:00 पूर्वाह्न"
