@@ -91,6 +91,10 @@ def main() -> None:
         listener = threading.Thread(
             target=lambda: loop.run_until_complete(streams.follow(channel.pk, stop)), daemon=True
         )
+        # As `kalrav listen` does: the models load beside the stream's start, not on its first item.
+        from kalrav.nlp.services import warm_up_in_background
+
+        warm_up_in_background(quality=False).join(timeout=60)
         listener.start()
         time.sleep(1.5)
         fan_connector = connector(fan)
