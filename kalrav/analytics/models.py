@@ -134,3 +134,54 @@ class Conversion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.event_id}"
+
+
+class PostMetric(models.Model):
+    """One reading of one figure of a published variant, as its network names it ("likes",
+    "reposts", "replies", "views"…). Readings are added, never overwritten: the history is the
+    time series the dashboards and the best time to post are computed from."""
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="metrics")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    metric = models.CharField(max_length=32)
+    value = models.FloatField()
+    measured_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["variant", "metric", "measured_at"], name="post_metric_series"),
+            models.Index(fields=["channel", "measured_at"], name="post_metric_by_channel"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric}={self.value} of variant {self.variant_id}"
+
+
+class ChannelMetric(models.Model):
+    """One reading of a channel-wide figure, such as its followers: audience growth over time."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    metric = models.CharField(max_length=32)
+    value = models.FloatField()
+    measured_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["channel", "metric", "measured_at"], name="channel_metric_series")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric}={self.value} of channel {self.channel_id}"
+
+
+class MetricsSchedule(models.Model):
+    """When a published variant's figures are read next: often while the post is young, rarely
+    later, never after COLLECT_FOR (see collection.schedule)."""
+
+    variant = models.OneToOneField(Variant, on_delete=models.CASCADE, related_name="+")
+    next_at = models.DateTimeField(db_index=True)
+    last_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"metrics of variant {self.variant_id} at {self.next_at}"

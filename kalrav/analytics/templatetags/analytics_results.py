@@ -5,11 +5,15 @@ from __future__ import annotations
 from django import template
 from django.db.models import Count, Sum
 
+from kalrav.analytics.collection import services as collection
 from kalrav.analytics.links import services as links
 from kalrav.analytics.models import Conversion, ConversionKind, TrackedLink
 from kalrav.workspaces.permissions import Perm
 
 register = template.Library()
+
+# What "engagement" adds up, where a network counts these (its own names for them).
+ENGAGEMENTS = ("likes", "reposts", "replies", "quotes", "shares", "comments", "saves")
 
 
 @register.inclusion_tag("analytics/_post_results.html", takes_context=True)
@@ -33,8 +37,28 @@ def post_results(context, post) -> dict:
         if visible
         else []
     )
+    figures = []
+    if visible:
+        variants = list(post.variants.select_related("channel").order_by("channel__name"))
+        newest = collection.latest([v.pk for v in variants])
+        for variant in variants:
+            found = newest.get(variant.pk)
+            if not found:
+                continue
+            values = {name: value for name, (value, _at) in found.items()}
+            engaged = sum(values.get(name, 0) for name in ENGAGEMENTS)
+            views = values.get("views") or values.get("impressions")
+            figures.append(
+                {
+                    "variant": variant,
+                    "values": sorted(values.items()),
+                    "measured_at": max(at for _value, at in found.values()),
+                    "engagement_rate": round(100 * engaged / views, 1) if views else None,
+                }
+            )
     return {
         "visible": visible,
+        "figures": figures,
         "rows": [(row, links.short_url(row)) for row in rows],
         "conversions": [{**c, "label": ConversionKind(c["kind"]).label} for c in conversions],
         "post": post,

@@ -5,7 +5,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
-from django.utils.formats import date_format
+from django.utils.formats import date_format, time_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
@@ -41,7 +41,7 @@ def _moment(value: str) -> str | None:
         return None
     try:
         if len(value) == 8 and value[2] == ":" and (clock := parse_time(value)) is not None:
-            return date_format(clock, "TIME_FORMAT")
+            return time_format(clock, "TIME_FORMAT")
         if len(value) == 10:
             day = parse_date(value)
             return date_format(day, "DATE_FORMAT") if day is not None else None
