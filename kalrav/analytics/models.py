@@ -136,16 +136,24 @@ class Conversion(models.Model):
         return f"{self.kind} {self.event_id}"
 
 
-class PostMetric(models.Model):
-    """One reading of one figure of a published variant, as its network names it ("likes",
-    "reposts", "replies", "views"…). Readings are added, never overwritten: the history is the
-    time series the dashboards and the best time to post are computed from."""
+class Reading(models.Model):
+    """One reading of one figure, as the network names it ("likes", "reposts", "replies",
+    "views", "followers"…). Readings are added, never overwritten: the history is the time series
+    the dashboards and the best time to post are computed from."""
 
-    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="metrics")
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
     metric = models.CharField(max_length=32)
     value = models.FloatField()
     measured_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class PostMetric(Reading):
+    """A reading of what a published variant achieved."""
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="metrics")
 
     class Meta:
         indexes = [
@@ -157,13 +165,8 @@ class PostMetric(models.Model):
         return f"{self.metric}={self.value} of variant {self.variant_id}"
 
 
-class ChannelMetric(models.Model):
-    """One reading of a channel-wide figure, such as its followers: audience growth over time."""
-
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
-    metric = models.CharField(max_length=32)
-    value = models.FloatField()
-    measured_at = models.DateTimeField()
+class ChannelMetric(Reading):
+    """A reading of a channel-wide figure, such as its followers: audience growth over time."""
 
     class Meta:
         indexes = [

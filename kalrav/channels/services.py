@@ -137,7 +137,7 @@ def oauth_start(
     cls = network_info(network).connector
     if not issubclass(cls, OAuthConnect):
         raise ValidationError({"network": _("This network has no sign-in page; use its token.")})
-    # Only the open networks sign in on a server the person names; X has one home.
+    # Only a network that asks which server to sign in on gets an address to check.
     if network_info(network).server_field is not None:
         try:
             URLValidator(schemes=["https", "http"])(server_url)

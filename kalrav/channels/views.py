@@ -57,8 +57,8 @@ def connect(request: WorkspaceRequest, network: str) -> HttpResponse:
                 _("%(name)s is connected. Kalrav is checking it now.") % {"name": channel.name},
             )
             return redirect("channels:detail", ws=member.workspace.slug, channel_id=channel.pk)
-    # Sign-in is offered wherever the network has it: with a server address to ask for on the
-    # open networks (Mastodon), without one where the network has one home (X).
+    # Sign-in is offered wherever the network has it, with a server address to ask for only
+    # where the network's catalogue entry names one.
     signs_in = known.can(OAuthConnect)
     context = {
         "form": form,

@@ -172,21 +172,14 @@ def _collect_audiences(now: datetime) -> int:
 
 
 def latest(variant_ids: list[int]) -> dict[int, dict[str, tuple[float, datetime]]]:
-    """Each variant's newest reading of each figure."""
-    newest = (
-        PostMetric.objects.filter(variant_id__in=variant_ids)
-        .values("variant_id", "metric")
-        .annotate(at=Max("measured_at"))
-    )
+    """Each variant's newest reading of each figure, in one query: newest first, the first seen
+    of each (variant, figure) is kept."""
     found: dict[int, dict[str, tuple[float, datetime]]] = defaultdict(dict)
-    for row in newest:
-        value = (
-            PostMetric.objects.filter(
-                variant_id=row["variant_id"], metric=row["metric"], measured_at=row["at"]
-            )
-            .values_list("value", flat=True)
-            .first()
-        )
-        if value is not None:
-            found[row["variant_id"]][row["metric"]] = (value, row["at"])
+    readings = (
+        PostMetric.objects.filter(variant_id__in=variant_ids)
+        .order_by("-measured_at", "-id")
+        .values_list("variant_id", "metric", "value", "measured_at")
+    )
+    for variant_id, metric, value, measured_at in readings:
+        found[variant_id].setdefault(metric, (value, measured_at))
     return found

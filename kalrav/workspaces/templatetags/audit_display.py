@@ -33,15 +33,15 @@ def audit_field(object_type: str, field: str) -> str:
 
 
 def _moment(value: str) -> str | None:
-    """A date or time the audit log kept as ISO text, as the reader's dates read (in the zone
-    the page is in); None when the text is not one."""
-    if len(value) == 8 and value[:2].isdigit() and value[2] == ":":
-        pass  # a time of day, "08:00:00"
-    elif len(value) < 10 or not value[:4].isdigit() or value[4] != "-":
-        return None
+    """A date or time the audit log kept as ISO text ("08:00:00", "2026-12-25",
+    "2026-12-07T12:30:00+00:00"), as the reader's dates read, in the zone the page is in; None
+    when the text is not one."""
     try:
-        if len(value) == 8 and value[2] == ":" and (clock := parse_time(value)) is not None:
-            return time_format(clock, "TIME_FORMAT")
+        if len(value) == 8 and value[2] == ":":
+            clock = parse_time(value)
+            return time_format(clock, "TIME_FORMAT") if clock is not None else None
+        if len(value) < 10 or not value[:4].isdigit() or value[4] != "-":
+            return None
         if len(value) == 10:
             day = parse_date(value)
             return date_format(day, "DATE_FORMAT") if day is not None else None
