@@ -8,6 +8,8 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, "fonts"), { recursive: true });
 
 cpSync(join(root, "node_modules/htmx.org/dist/htmx.min.js"), join(out, "htmx.min.js"));
+// One chart library for analytics and listening, drawn in the browser from data the page embeds.
+cpSync(join(root, "node_modules/chart.js/dist/chart.umd.min.js"), join(out, "chart.umd.min.js"));
 
 // Noto Sans covers Latin and Greek; Bengali, Devanagari and Gujarati need their own faces.
 const fonts = ["noto-sans", "noto-sans-bengali", "noto-sans-devanagari", "hind-vadodara"];
@@ -35,4 +37,4 @@ for (const name of fonts) {
   }
 }
 writeFileSync(join(out, "fonts.css"), css);
-console.log(`assets: htmx and ${fonts.length} font families copied to kalrav/static/vendor`);
+console.log(`assets: htmx, Chart.js and ${fonts.length} font families copied to kalrav/static/vendor`);
