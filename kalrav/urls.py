@@ -32,6 +32,11 @@ urlpatterns = [
     path("media/<path:path>", web_media.media, name="media"),
     path("channels/oauth/callback/", channels_oauth.callback, name="channels-oauth-callback"),
     path("hooks/channels/<int:channel_id>/", inbox_webhooks.receive, name="channel-webhook"),
+    path(
+        "hooks/networks/<slug:network>/",
+        inbox_webhooks.receive_for_network,
+        name="network-webhook",
+    ),
     path("", include("kalrav.channels.urls")),
     path("", include("kalrav.inbox.urls")),
     path("", include("kalrav.hooks.urls")),

@@ -9,16 +9,18 @@ one that cannot be read gets 400 with the reason, so the network's delivery log 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from huey.contrib.djhuey import db_task
 
 from kalrav.channels import services as channels
 from kalrav.channels.models import Channel
-from kalrav.connectors.base import opened
-from kalrav.connectors.webhooks import WebhookReceiver
+from kalrav.connectors import registry
+from kalrav.connectors.base import IncomingItem, opened
+from kalrav.connectors.webhooks import AppWebhookReceiver, ItemCompleter, WebhookReceiver
 from kalrav.inbox.intake.ingest import ingest
 
 log = logging.getLogger("kalrav.inbox.intake.pushes")
@@ -56,3 +58,63 @@ def receive(request: HttpRequest, channel_id: int) -> JsonResponse:
 def ingest_delivered(channel_id: int, items: list) -> int:
     channel = Channel.objects.filter(pk=channel_id).first()
     return len(ingest(channel, items, via="webhook")) if channel else 0
+
+
+@csrf_exempt  # as above: signed by the network, no browser session
+@require_http_methods(["GET", "POST"])
+def receive_for_network(request: HttpRequest, network: str) -> HttpResponse:
+    """One address per network for apps that deliver every account's events together (see
+    kalrav.connectors.webhooks.AppWebhookReceiver). Each item goes to every live channel whose
+    account it is for; the same Page connected in two workspaces gets it in both."""
+    try:
+        cls = registry.get(network)
+    except registry.UnknownNetwork:
+        raise Http404 from None
+    if not issubclass(cls, AppWebhookReceiver):
+        raise Http404
+    if request.method == "GET":
+        try:
+            answer = cls.answer_handshake(request.GET, request.headers)
+        except PermissionError:
+            log.warning("%s webhook handshake refused: wrong verify token", network)
+            return JsonResponse(
+                {"code": "forbidden", "message": "verify token does not match"}, status=403
+            )
+        if answer is None:
+            raise Http404
+        return HttpResponse(answer.body, status=answer.status, content_type=answer.content_type)
+    try:
+        delivery = cls.receive_for_app(request.headers, request.body)
+    except PermissionError:
+        log.warning("%s webhook refused: wrong or missing signature", network)
+        return JsonResponse(
+            {"code": "forbidden", "message": "signature does not match"}, status=403
+        )
+    except ValueError as error:
+        return JsonResponse({"code": "malformed", "message": str(error)[:500]}, status=400)
+    except RecursionError:
+        return JsonResponse(
+            {"code": "malformed", "message": "the body is nested too deeply"}, status=400
+        )
+    by_account: dict[str, list[IncomingItem]] = defaultdict(list)
+    for account, item in delivery.items:
+        by_account[account].append(item)
+    handed = 0
+    if by_account:
+        for channel_id, account in Channel.objects.filter(
+            network=network, remote_id__in=list(by_account)
+        ).values_list("pk", "remote_id"):
+            ingest_app_delivered(channel_id, by_account[account])
+            handed += 1
+    return JsonResponse({"ok": True, "items": len(delivery.items), "channels": handed})
+
+
+@db_task(retries=3, retry_delay=10)
+def ingest_app_delivered(channel_id: int, items: list) -> int:
+    channel = Channel.objects.filter(pk=channel_id).first()
+    if channel is None:
+        return 0
+    with opened(channels.connector_for(channel)) as connector:
+        if isinstance(connector, ItemCompleter):
+            items = connector.complete(items)
+    return len(ingest(channel, items, via="webhook"))
