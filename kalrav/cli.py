@@ -16,6 +16,9 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kalrav.settings")
     argv = list(sys.argv if argv is None else argv)
     argv[0] = "kalrav"
+    if len(argv) > 1 and not argv[1].startswith("-"):
+        # `kalrav export-workspace` runs Django's export_workspace command.
+        argv[1] = argv[1].replace("-", "_")
 
     try:
         if argv[1:2] == ["serve"]:

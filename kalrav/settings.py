@@ -34,6 +34,8 @@ ALLOWED_HOSTS = env.list("KALRAV_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::
 BASE_URL = (
     env.url("KALRAV_BASE_URL", "http://127.0.0.1:8000", schemes=("http", "https")) or ""
 ).rstrip("/")
+# Where networks that fetch media from a URL (Instagram) reach Kalrav; unset: they cannot publish.
+PUBLIC_URL = (env.url("KALRAV_PUBLIC_URL", "", schemes=("http", "https")) or "").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [BASE_URL]
 SECURE_COOKIES = BASE_URL.startswith("https://")
 SESSION_COOKIE_SECURE = SECURE_COOKIES
@@ -77,6 +79,7 @@ INSTALLED_APPS = [
     "kalrav.sandbox",
     "kalrav.demo",
     "kalrav.listening",
+    "kalrav.portability",
 ]
 
 MIDDLEWARE = [
@@ -212,6 +215,39 @@ ENCRYPTION_KEYS = env.list("KALRAV_ENCRYPTION_KEYS", [])
 ALLOW_PRIVATE_ADDRESSES = env.bool("KALRAV_ALLOW_PRIVATE_ADDRESSES", False)
 X_CLIENT_ID = env.str("KALRAV_X_CLIENT_ID", "")  # the operator's X app (docs/networks.md)
 X_CLIENT_SECRET = env.str("KALRAV_X_CLIENT_SECRET", "")
+# Direct messages need X's dm.read and dm.write scopes and an access level that has them.
+X_DIRECT_MESSAGES = env.bool("KALRAV_X_DIRECT_MESSAGES", False)
+# The app's API Key Secret (consumer secret): signs X's Account Activity webhook deliveries.
+X_CONSUMER_SECRET = env.str("KALRAV_X_CONSUMER_SECRET", "")
+# The Account Activity webhook registered for the app (docs: x/docs.md); each X channel is
+# subscribed to it when checked.
+X_WEBHOOK_ID = env.str("KALRAV_X_WEBHOOK_ID", "")
+# The operator's Meta app, for Facebook Pages and Instagram (docs/networks.md, "Meta").
+META_APP_ID = env.str("KALRAV_META_APP_ID", "")
+META_APP_SECRET = env.str("KALRAV_META_APP_SECRET", "")
+META_WEBHOOK_VERIFY_TOKEN = env.str("KALRAV_META_WEBHOOK_VERIFY_TOKEN", "")
+# The Instagram app's own id and secret (App Dashboard > Instagram > API setup with Instagram
+# login), for Instagram Login; not the Meta app's (docs/networks.md, "Instagram").
+INSTAGRAM_APP_ID = env.str("KALRAV_INSTAGRAM_APP_ID", "")
+INSTAGRAM_APP_SECRET = env.str("KALRAV_INSTAGRAM_APP_SECRET", "")
+# Optional: a Facebook Login for Business configuration id; sent instead of a scope list.
+META_LOGIN_CONFIG_ID = env.str("KALRAV_META_LOGIN_CONFIG_ID", "")
+# Where Meta is: only a stand-in Meta (tests/peers/meta_standin.py) or an operator's proxy changes
+# these. The dialog's default names the Graph version the connectors speak (facebook/client.py).
+META_GRAPH_URL = (
+    env.url("KALRAV_META_GRAPH_URL", "https://graph.facebook.com", schemes=("http", "https")) or ""
+)
+META_DIALOG_URL = env.url("KALRAV_META_DIALOG_URL", "", schemes=("http", "https")) or ""
+# Where X is: only a stand-in X (tests/peers/x_standin.py) or an operator's proxy changes these.
+X_API_URL = env.url("KALRAV_X_API_URL", "https://api.x.com", schemes=("http", "https")) or ""
+X_AUTHORIZE_URL = (
+    env.url("KALRAV_X_AUTHORIZE_URL", "https://x.com/i/oauth2/authorize", schemes=("http", "https"))
+    or ""
+)
+# Bluesky's public posts for listening: a Jetstream (JSON) endpoint, such as
+# wss://jetstream2.us-east.bsky.network/subscribe; empty: the repository firehose of each
+# channel's relay or PDS (kalrav/connectors/networks/bluesky/public_stream.py).
+BLUESKY_JETSTREAM_URL = env.url("KALRAV_BLUESKY_JETSTREAM_URL", "", schemes=("ws", "wss")) or ""
 
 # --- email ----------------------------------------------------------------------------------
 EMAIL_HOST = env.str("KALRAV_EMAIL_HOST", "")

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from kalrav import public_media
 from kalrav.accounts.language import set_language
 from kalrav.api import views as api_views
 from kalrav.api_root import api
@@ -30,6 +31,7 @@ urlpatterns = [
         name="api-token-renew",
     ),
     path("media/<path:path>", web_media.media, name="media"),
+    path("m/<str:token>/", public_media.serve, name="public-media"),
     path("channels/oauth/callback/", channels_oauth.callback, name="channels-oauth-callback"),
     path("hooks/channels/<int:channel_id>/", inbox_webhooks.receive, name="channel-webhook"),
     path(
@@ -41,6 +43,11 @@ urlpatterns = [
     path("", include("kalrav.inbox.urls")),
     path("", include("kalrav.hooks.urls")),
     path("", include("kalrav.analytics.urls")),
+    path("", include("kalrav.portability.urls")),
+    path("", include("kalrav.listening.urls")),
+    path("", include("kalrav.listening.dashboards.urls")),
+    path("", include("kalrav.listening.alerts.urls")),
+    path("", include("kalrav.listening.trends.urls")),
     path("", include("kalrav.publishing.urls")),
     path("", include("kalrav.sandbox.urls")),
     path("", include("kalrav.workspaces.urls")),

@@ -70,6 +70,16 @@ def _sandbox_channel(members, caller, workspace):
     return {"channel_id": channel.pk}
 
 
+def _scheduled_report(members, caller, workspace):
+    from kalrav.analytics.reports.models import ScheduledReport
+
+    report = ScheduledReport.objects.create(
+        workspace=workspace, name="Weekly", frequency="weekly", language="en",
+        formats=["csv"], recipients=["client@example.test"],
+    )  # fmt: skip
+    return {"report_id": report.pk}
+
+
 def _conversation(members, caller, workspace):
     from kalrav.inbox.intake.ingest import ingest
     from kalrav.inbox.models import Conversation
@@ -317,6 +327,9 @@ HTML_CASES = [
         lambda m, c, w: {"network": "mastodon"},
         {"server": ""},
     ),
+    # An unknown or spent choice sends the person back to the channels list (302).
+    Case("channels:oauth-pick", "GET", Perm.CHANNELS_MANAGE, lambda m, c, w: {"pick": "spent"}),
+    Case("channels:oauth-pick", "POST", Perm.CHANNELS_MANAGE, lambda m, c, w: {"pick": "spent"}),
     Case("channels:detail", "GET", Perm.CHANNELS_VIEW, _channel),
     Case("channels:detail", "POST", Perm.CHANNELS_MANAGE, _channel, BLUESKY),
     Case("channels:pause", "POST", Perm.CHANNELS_MANAGE, _channel),
@@ -401,6 +414,7 @@ HTML_CASES = [
     Case("inbox:conversation", "GET", Perm.INBOX_VIEW, _conversation),
     Case("inbox:assign", "POST", Perm.INBOX_REPLY, _conversation, {"assignee": ""}),
     Case("inbox:state", "POST", Perm.INBOX_REPLY, _conversation, {"state": "resolved"}),
+    Case("inbox:answered", "POST", Perm.INBOX_REPLY, _conversation),
     Case("inbox:tags", "POST", Perm.INBOX_REPLY, _conversation, {"tags": "vip"}),
     Case("inbox:note", "POST", Perm.INBOX_VIEW, _conversation, {"text": "call them"}),
     Case("inbox:reply", "POST", Perm.INBOX_REPLY, _conversation, {"text": "Thanks!"}),
@@ -448,6 +462,27 @@ HTML_CASES = [
     Case("analytics:track-links", "POST", Perm.CONTENT_EDIT, _post_only),
     Case("analytics:conversion-settings", "GET", Perm.WORKSPACE_EDIT),
     Case("analytics:conversion-settings", "POST", Perm.WORKSPACE_EDIT),
+    Case("analytics:reports", "GET", Perm.ANALYTICS_VIEW),
+    Case("analytics:report-download", "GET", Perm.ANALYTICS_VIEW),
+    Case("analytics:report-create", "GET", Perm.WORKSPACE_EDIT),
+    Case(
+        "analytics:report-create",
+        "POST",
+        Perm.WORKSPACE_EDIT,
+        data={
+            "name": "Weekly",
+            "frequency": "weekly",
+            "weekday": "0",
+            "day": "1",
+            "language": "en",
+            "formats": "csv",
+            "recipients": "client@example.test",
+        },
+    ),
+    Case("analytics:report-edit", "GET", Perm.WORKSPACE_EDIT, _scheduled_report),
+    Case("analytics:report-send", "POST", Perm.WORKSPACE_EDIT, _scheduled_report),
+    Case("analytics:report-delete", "POST", Perm.WORKSPACE_EDIT, _scheduled_report),
+    Case("portability:export", "POST", Perm.WORKSPACE_EXPORT),
     Case("hooks:endpoints", "GET", Perm.WEBHOOKS_MANAGE),
     Case(
         "hooks:endpoints",
@@ -488,6 +523,132 @@ HTML_CASES = [
     Case("inbox:message-unhide", "POST", Perm.INBOX_REPLY, _fan_message),
     Case("inbox:message-delete", "POST", Perm.INBOX_MODERATE, _own_message),
 ]
+
+
+# --- listening: monitors, mentions, sources -------------------------------------------------
+
+
+def _monitor(members, caller, workspace):
+    from kalrav.listening.models import Monitor
+
+    return {"monitor_id": Monitor.objects.create(workspace=workspace, name="Tea", query="tea").pk}
+
+
+def _mention(members, caller, workspace):
+    from django.utils import timezone
+
+    from kalrav.listening.models import Mention
+
+    mention = Mention.objects.create(
+        workspace=workspace,
+        url="https://news.example/tea",
+        url_key="k" * 64,
+        text_key="t" * 64,
+        text="The tea arrived cold",
+        published_at=timezone.now(),
+    )
+    return {"mention_id": mention.pk}
+
+
+def _source(members, caller, workspace):
+    from kalrav.listening.models import Source, SourceState
+
+    source = Source.objects.create(
+        workspace=workspace, kind="feed", url="https://93.184.215.14/feed.xml",
+        state=SourceState.PAUSED,
+    )  # fmt: skip
+    return {"source_id": source.pk}
+
+
+HTML_CASES += [
+    Case("listening:monitors", "GET", Perm.LISTENING_VIEW),
+    Case("listening:monitor-new", "GET", Perm.LISTENING_EDIT),
+    Case("listening:monitor-new", "POST", Perm.LISTENING_EDIT, data={"name": "Tea", "query": "tea OR chai", "kind": "brand", "is_active": "on"}),
+    Case("listening:monitor-edit", "GET", Perm.LISTENING_EDIT, _monitor),
+    Case("listening:monitor-delete", "POST", Perm.LISTENING_EDIT, _monitor),
+    Case("listening:preview", "GET", Perm.LISTENING_VIEW),
+    Case("listening:mentions", "GET", Perm.LISTENING_VIEW),
+    Case("listening:export", "GET", Perm.LISTENING_VIEW),
+    Case("listening:bulk", "POST", Perm.LISTENING_EDIT, data={"action": "read"}),
+    Case("listening:mention", "GET", Perm.LISTENING_VIEW, _mention),
+    Case("listening:mention-inbox", "POST", Perm.LISTENING_EDIT, _mention),
+    Case("listening:sources", "GET", Perm.LISTENING_VIEW),
+    Case("listening:feed-add", "POST", Perm.LISTENING_EDIT, data={"url": "https://93.184.215.14/feed.xml"}),
+    Case("listening:opml", "POST", Perm.LISTENING_EDIT),
+    Case("listening:stream-add", "POST", Perm.LISTENING_EDIT, data={"channel": "0"}),
+    Case("listening:source-state", "POST", Perm.LISTENING_EDIT, _source, {"action": "pause"}),
+]  # fmt: skip
+
+
+# --- listening: dashboards, alerts, trends --------------------------------------------------
+
+
+def _alert_rule(members, caller, workspace):
+    from kalrav.listening.alerts.models import AlertRule
+
+    monitor = _monitor(members, caller, workspace)["monitor_id"]
+    rule = AlertRule.objects.create(workspace=workspace, monitor_id=monitor, kind="spike")
+    return {"rule_id": rule.pk}
+
+
+def _alert(members, caller, workspace):
+    from django.utils import timezone
+
+    from kalrav.listening.alerts.models import Alert
+
+    rule = _alert_rule(members, caller, workspace)["rule_id"]
+    monitor = _monitor(members, caller, workspace)["monitor_id"]
+    alert = Alert.objects.create(
+        workspace=workspace, rule_id=rule, monitor_id=monitor, kind="spike",
+        started_at=timezone.now(), summary="20 mentions",
+    )  # fmt: skip
+    return {"alert_id": alert.pk}
+
+
+def _alert_mention(members, caller, workspace):
+    from kalrav.channels.models import Channel
+
+    Channel.objects.create(workspace=workspace, network="sandbox", name="Sandbox")
+    return {**_alert(members, caller, workspace), **_mention(members, caller, workspace)}
+
+
+HTML_CASES += [
+    Case("listening_dashboards:monitor", "GET", Perm.LISTENING_VIEW, _monitor),
+    Case("listening_dashboards:share-of-voice", "GET", Perm.LISTENING_VIEW),
+    Case("listening_trends:trends", "GET", Perm.LISTENING_VIEW),
+    Case("listening_alerts:alerts", "GET", Perm.LISTENING_VIEW),
+    Case("listening_alerts:alerts", "POST", Perm.LISTENING_EDIT, data={"kind": "spike"}),
+    Case("listening_alerts:rule-delete", "POST", Perm.LISTENING_EDIT, _alert_rule),
+    Case("listening_alerts:alert", "GET", Perm.LISTENING_VIEW, _alert),
+    Case("listening_alerts:alert-assign", "POST", Perm.INBOX_REPLY, _alert, {"assignee": ""}),
+    Case("listening_alerts:alert-state", "POST", Perm.INBOX_REPLY, _alert, {"state": "acknowledged"}),
+    Case("listening_alerts:alert-mention-inbox", "POST", Perm.INBOX_REPLY, _alert_mention),
+]  # fmt: skip
+
+
+# --- analytics: dashboard and campaigns ----------------------------------------------------
+
+
+def _campaign(members, caller, workspace):
+    from datetime import date
+
+    from kalrav.analytics.models import Campaign
+
+    made = Campaign.objects.create(
+        workspace=workspace, name=f"Diwali {caller}", starts_on=date(2026, 11, 1),
+        ends_on=date(2026, 11, 30),
+    )  # fmt: skip
+    return {"campaign_id": made.pk}
+
+
+HTML_CASES += [
+    Case("analytics:dashboard", "GET", Perm.ANALYTICS_VIEW),
+    Case("analytics:campaigns", "GET", Perm.ANALYTICS_VIEW),
+    Case("analytics:campaign-new", "GET", Perm.CAMPAIGNS_EDIT),
+    Case("analytics:campaign-new", "POST", Perm.CAMPAIGNS_EDIT, data={"name": "Winter", "starts_on": "2026-12-01", "ends_on": "2026-12-31"}),
+    Case("analytics:campaign-edit", "GET", Perm.CAMPAIGNS_EDIT, _campaign),
+    Case("analytics:campaign-edit", "POST", Perm.CAMPAIGNS_EDIT, _campaign, {"name": "Winter 2", "starts_on": "2026-12-01", "ends_on": "2026-12-31"}),
+]  # fmt: skip
 
 
 def _workspace_patterns(patterns=None, prefix="", namespace=""):

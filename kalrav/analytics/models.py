@@ -188,3 +188,14 @@ class MetricsSchedule(models.Model):
 
     def __str__(self) -> str:
         return f"metrics of variant {self.variant_id} at {self.next_at}"
+
+
+# Sub-features keep their models in their own folders; Django finds them through this module.
+from kalrav.analytics.campaigns.models import Campaign, GoalMetric  # noqa: E402, F401
+from kalrav.analytics.reports.models import ScheduledReport  # noqa: E402, F401
+from kalrav.analytics.rollups.models import (  # noqa: E402, F401
+    AudienceDay,
+    ChannelDay,
+    ChannelHour,
+    PostFigures,
+)

@@ -1,8 +1,11 @@
 from django.urls import path
 
 from kalrav.analytics import views
+from kalrav.analytics.campaigns import views as campaign_views
 from kalrav.analytics.conversions import views as conversion_views
+from kalrav.analytics.dashboards import views as dashboard_views
 from kalrav.analytics.links import views as link_views
+from kalrav.analytics.reports.urls import urlpatterns as report_urls
 
 app_name = "analytics"
 
@@ -23,5 +26,14 @@ urlpatterns = [
     ),
     path(
         "w/<slug:ws>/settings/conversions/", views.conversion_settings, name="conversion-settings"
+    ),
+    *report_urls,
+    path("w/<slug:ws>/analytics/", dashboard_views.dashboard, name="dashboard"),
+    path("w/<slug:ws>/analytics/campaigns/", campaign_views.campaign_list, name="campaigns"),
+    path("w/<slug:ws>/analytics/campaigns/new/", campaign_views.campaign_edit, name="campaign-new"),
+    path(
+        "w/<slug:ws>/analytics/campaigns/<int:campaign_id>/",
+        campaign_views.campaign_edit,
+        name="campaign-edit",
     ),
 ]

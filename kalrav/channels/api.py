@@ -23,6 +23,8 @@ class ChannelOut(Schema):
     state: str
     state_detail: str
     rate_limited_until: datetime | None
+    # When the network stops honouring the credentials without a new sign-in (Meta: 60 days).
+    credentials_expire_at: datetime | None
     last_success_at: datetime | None
     last_error_at: datetime | None
     last_error: str

@@ -59,6 +59,11 @@ class Channel(models.Model):
     last_error_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     credentials_renewed_at = models.DateTimeField(null=True, blank=True)
+    # When the network stops honouring the credentials unless someone signs in again (Meta's
+    # 60-day user token); shown ahead on the channel's page and emailed to whoever connected it.
+    credentials_expire_at = models.DateTimeField(null=True, blank=True)
+    # Which of those emails went out, as "<days ahead>:<expiry>", so each is sent once per expiry.
+    expiry_notices = models.JSONField(default=list, blank=True)
     # Since the first failure after the last success: how long the inbox has not heard the channel.
     unheard_since = models.DateTimeField(null=True, blank=True)
     # A failing channel is checked again by itself (kalrav.channels.probing), with a wait that
@@ -87,3 +92,44 @@ class Channel(models.Model):
         if self.state == ChannelState.RATE_LIMITED:
             return self.rate_limited_until is not None and self.rate_limited_until <= timezone.now()
         return self.state == ChannelState.ACTIVE
+
+    @property
+    def is_demo(self) -> bool:
+        """A channel the demo made (kalrav.demo): it stands for an account, never calls the
+        network, and publishing to it is held with the reason."""
+        return bool(self.config.get("demo"))
+
+
+class ChannelRateBudget(models.Model):
+    """What the network last said is left of one of its rate limits for this channel (see
+    connectors.base.RateBudgetReporter); one row per limit, overwritten after each use."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="rate_budgets")
+    name = models.CharField(max_length=120)
+    remaining = models.PositiveIntegerField()
+    limit = models.PositiveIntegerField()
+    resets_at = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "name"], name="channel_rate_budget_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.remaining}/{self.limit}"
+
+    @property
+    def window_over(self) -> bool:
+        """The window has started again since the network said it: the budget is whole."""
+        return self.resets_at is not None and self.resets_at <= timezone.now()
+
+    @property
+    def left(self) -> int:
+        return self.limit if self.window_over else min(self.remaining, self.limit)
+
+    @property
+    def low(self) -> int:
+        """Below this the bar shows a warning: a tenth of the limit."""
+        return max(self.limit // 10, 1)

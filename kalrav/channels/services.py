@@ -7,7 +7,10 @@ connectors never touch the database.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -19,8 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from huey.contrib.djhuey import db_task
 
+from kalrav import public_media
 from kalrav.channels import credentials as sealed
-from kalrav.channels.models import Channel, ChannelState
+from kalrav.channels.models import Channel, ChannelRateBudget, ChannelState
 from kalrav.channels.sessions import ChannelSessions
 from kalrav.connectors import catalogue, registry
 from kalrav.connectors.account import (
@@ -30,8 +34,17 @@ from kalrav.connectors.account import (
     Connection,
     CredentialRefresher,
     OAuthConnect,
+    OAuthConnectMany,
+    OAuthRoutes,
+    SignInRoute,
 )
-from kalrav.connectors.base import Connector, ConnectorContext, SettingsField, opened
+from kalrav.connectors.base import (
+    Connector,
+    ConnectorContext,
+    RateBudget,
+    SettingsField,
+    opened,
+)
 from kalrav.connectors.errors import AuthExpired, ConnectorError, RateLimited
 from kalrav.connectors.webhooks import WebhookReceiver
 from kalrav.workspaces import audit
@@ -131,12 +144,38 @@ def supports_oauth(network: str) -> bool:
     return network_info(network).can(OAuthConnect)
 
 
+def oauth_routes(network: str) -> tuple[SignInRoute, ...]:
+    """The sign-in pages of a network that has several (Instagram: Facebook or Instagram)."""
+    cls = network_info(network).connector
+    return tuple(cls.oauth_routes()) if issubclass(cls, OAuthRoutes) else ()
+
+
+def sign_in_again(channel: Channel) -> dict[str, str] | None:
+    """How the channel's account signs in again (its network's route and server), or None when
+    it connects some other way (a pasted token, an app password) or is a demo channel."""
+    known = network_info(channel.network)
+    if channel.is_demo or not known.can(OAuthConnect):
+        return None
+    server = ""
+    if known.server_field is not None:
+        server = str(channel.config.get(known.server_field.name) or "")
+        if not server:
+            return None
+    cls = known.connector
+    route = cls.oauth_route_of(channel.config) if issubclass(cls, OAuthRoutes) else ""
+    return {"route": route, "server": server}
+
+
 def oauth_start(
-    network: str, server_url: str, *, redirect_uri: str, state: str
+    network: str, server_url: str, *, redirect_uri: str, state: str, route: str = ""
 ) -> tuple[str, dict[str, Any]]:
     cls = network_info(network).connector
     if not issubclass(cls, OAuthConnect):
         raise ValidationError({"network": _("This network has no sign-in page; use its token.")})
+    if route and issubclass(cls, OAuthRoutes):
+        if route not in {known.slug for known in cls.oauth_routes()}:
+            raise ValidationError({"route": _("This network has no such sign-in.")})
+        return cls.oauth_start_route(route, redirect_uri=redirect_uri, state=state)
     # Only a network that asks which server to sign in on gets an address to check.
     if network_info(network).server_field is not None:
         try:
@@ -156,11 +195,35 @@ def oauth_finish(network: str, kept: dict[str, Any], code: str) -> Connection:
     return cls.oauth_finish(kept, code)
 
 
+def signs_in_many(network: str) -> bool:
+    """One sign-in lists several accounts to pick from (a person's Facebook Pages)."""
+    return network_info(network).can(OAuthConnectMany)
+
+
+def oauth_finish_many(network: str, kept: dict[str, Any], code: str) -> list[Connection]:
+    """Every account a completed sign-in may connect (ConnectorError when the network refuses)."""
+    cls = network_info(network).connector
+    if not issubclass(cls, OAuthConnectMany):
+        raise ValidationError({"network": _("This network connects one account per sign-in.")})
+    return cls.oauth_finish_many(kept, code)
+
+
+def connected_remote_ids(member: Member, network: str) -> set[str]:
+    """The accounts of this network the workspace already has as channels."""
+    return set(
+        Channel.objects.filter(workspace=member.workspace, network=network)
+        .exclude(remote_id="")
+        .values_list("remote_id", flat=True)
+    )
+
+
 @transaction.atomic
 def connect_oauth_channel(
-    member: Member, actor: Actor, *, network: str, connection: Connection
+    member: Member, actor: Actor, *, network: str, connection: Connection, check: bool = False
 ) -> Channel:
-    """Store what a completed sign-in gave: the network already vouched for the account."""
+    """Store what a completed sign-in gave: the network already vouched for the account. With
+    `check`, the channel is checked once stored (where checking also sets up the network's side,
+    as subscribing a Facebook Page to the app's webhook)."""
     member.require(Perm.CHANNELS_MANAGE)
     channel = Channel(
         workspace=member.workspace,
@@ -176,6 +239,7 @@ def connect_oauth_channel(
         avatar_url=connection.account.avatar_url,
         state=ChannelState.ACTIVE,
         last_success_at=timezone.now(),
+        credentials_expire_at=connection.expires_at,
         created_by=actor.user,
     )
     channel.full_clean()
@@ -188,6 +252,55 @@ def connect_oauth_channel(
         channel,
         {"network": [None, network], "name": [None, channel.name], **visible},
     )
+    if check:
+        _schedule_check(channel)
+    return channel
+
+
+@transaction.atomic
+def renew_oauth_channel(
+    member: Member,
+    actor: Actor,
+    *,
+    network: str,
+    connection: Connection,
+    channel_id: int | None = None,
+) -> Channel | None:
+    """A new sign-in for an account the workspace already has: its channel takes the new
+    credentials and expiry and is live again (a channel that needed reconnecting included).
+    None when the workspace has no channel for that account. With `channel_id` (the channel's
+    "Sign in again"), that channel, which must be the account signed in to."""
+    member.require(Perm.CHANNELS_MANAGE)
+    if not connection.account.remote_id:
+        return None
+    found = Channel.objects.select_for_update().filter(workspace=member.workspace, network=network)
+    if channel_id is None:
+        channel = found.filter(remote_id=connection.account.remote_id).first()
+    else:
+        channel = found.filter(pk=channel_id).first()
+        if channel is not None and channel.remote_id not in ("", connection.account.remote_id):
+            raise ValidationError(
+                _(
+                    "You signed in as %(handle)s, but this channel is another account. Sign in "
+                    "as the channel's account, or connect %(handle)s as a new channel."
+                )
+                % {"handle": connection.account.handle or connection.account.remote_id}
+            )
+    if channel is None:
+        return None
+    channel.config = {**channel.config, **dict(connection.config)}
+    channel.credentials = sealed.seal(connection.credentials)
+    channel.credentials_expire_at = connection.expires_at
+    channel.credentials_renewed_at = timezone.now()
+    channel.expiry_notices = []
+    channel.state, channel.state_detail, channel.rate_limited_until = (
+        ChannelState.ACTIVE,
+        "",
+        None,
+    )
+    channel.save()
+    audit.record(member.workspace, actor, "channel.reconnect", channel, {})
+    _schedule_check(channel)
     return channel
 
 
@@ -234,6 +347,9 @@ def pause_channel(member: Member, actor: Actor, channel_id: int) -> Channel:
 def resume_channel(member: Member, actor: Actor, channel_id: int) -> Channel:
     member.require(Perm.CHANNELS_MANAGE)
     channel = _locked(member, channel_id)
+    if channel.is_demo:
+        # It has no account to check: resuming would only turn it into a failing channel.
+        raise ValidationError(_("A demo channel cannot be resumed: connect your own account."))
     if channel.state == ChannelState.PAUSED:
         channel.state = ChannelState.CHECKING
         channel.save(update_fields=["state"])
@@ -280,6 +396,40 @@ def context_for(channel: Channel) -> ConnectorContext:
         sessions=ChannelSessions(
             channel.pk, credentials.get("session", ""), schedule_renewal=_renew_at
         ),
+        keep_budgets=partial(keep_rate_budgets, channel.pk),
+        public_url=public_media.url_builder(),
+    )
+
+
+# Budgets are for people to read: a busy channel (the publishing dispatcher's threads) writes
+# them at most this often, unless one is nearly spent.
+BUDGET_WRITE_EVERY = 5.0  # seconds
+_budgets_written: dict[int, float] = {}
+
+
+def keep_rate_budgets(channel_id: int, budgets: Sequence[RateBudget]) -> None:
+    """Overwrite the channel's budgets with what the network said last (one upsert)."""
+    moment = time.monotonic()
+    nearly_spent = any(b.remaining * 10 <= b.limit for b in budgets)
+    if not nearly_spent and moment - _budgets_written.get(channel_id, -1e9) < BUDGET_WRITE_EVERY:
+        return
+    _budgets_written[channel_id] = moment
+    now = timezone.now()
+    ChannelRateBudget.objects.bulk_create(
+        [
+            ChannelRateBudget(
+                channel_id=channel_id,
+                name=budget.name[:120],
+                remaining=max(budget.remaining, 0),
+                limit=max(budget.limit, 0),
+                resets_at=budget.resets_at,
+                seen_at=now,
+            )
+            for budget in budgets
+        ],
+        update_conflicts=True,
+        unique_fields=["channel", "name"],
+        update_fields=["remaining", "limit", "resets_at", "seen_at"],
     )
 
 
@@ -302,7 +452,11 @@ def probe_delay(attempts: int) -> timedelta:
     return min(FIRST_PROBE * 2 ** min(attempts, 20), LAST_PROBE)
 
 
-def record_success(channel_id: int, account: AccountInfo | None = None) -> None:
+def record_success(
+    channel_id: int, account: AccountInfo | None = None, *, notice: str = ""
+) -> None:
+    """The channel works; `notice` is what the connector says beside that (shown as the
+    channel's detail, not as an error)."""
     with transaction.atomic():
         channel = Channel.objects.select_for_update().get(pk=channel_id)
         if channel.state == ChannelState.PAUSED:
@@ -310,7 +464,7 @@ def record_success(channel_id: int, account: AccountInfo | None = None) -> None:
         channel.last_success_at = timezone.now()
         channel.state, channel.state_detail, channel.rate_limited_until = (
             ChannelState.ACTIVE,
-            "",
+            notice[:2000],
             None,
         )
         channel.unheard_since, channel.probe_attempts, channel.next_probe_at = None, 0, None
@@ -407,7 +561,12 @@ def renew_credentials(channel_id: int) -> None:
         merged = sealed.merge_renewed(sealed.unseal(locked.credentials), renewed.credentials)
         locked.credentials = sealed.seal(merged)
         locked.credentials_renewed_at = timezone.now()
-        locked.save(update_fields=["credentials", "credentials_renewed_at"])
+        changed = ["credentials", "credentials_renewed_at"]
+        if renewed.expires_at is not None:
+            # The refreshed token's new end: the page shows it, and its notices start over.
+            locked.credentials_expire_at, locked.expiry_notices = renewed.expires_at, []
+            changed += ["credentials_expire_at", "expiry_notices"]
+        locked.save(update_fields=changed)
 
 
 # --- the queued tasks that run the two above (Huey registers them when a worker imports

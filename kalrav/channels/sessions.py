@@ -9,8 +9,9 @@ INSERT on the database cache, SQLite's or PostgreSQL's; SET NX on Redis). The lo
 most LOCK_SECONDS, longer than a renewal's HTTP timeouts, so a holder that dies frees it by itself.
 No database transaction stays open during the network call.
 
-The last session this process kept or read is remembered per channel, so connectors made from a
-channel row read before a renewal (a claimed batch) still start from the newest session.
+The last session this process kept or read is remembered per channel with the one it replaced,
+so connectors made from a channel row read before a renewal (a claimed batch) still start from
+the newest session, while a row holding anything else (a new sign-in since) is taken as it is.
 
 When a renewal returns the time its refresh token expires, renew_credentials is queued ahead of it
 (`schedule_renewal`, RENEW_AHEAD before), so a channel nobody uses for months keeps its session.
@@ -42,7 +43,8 @@ LOCK_SECONDS = 60
 WAIT_STEP = 0.05
 RENEW_AHEAD = timedelta(days=7)
 
-_latest: dict[int, str] = {}
+# channel id -> (the stored session a renewal replaced, the session it kept)
+_latest: dict[int, tuple[str, str]] = {}
 _thread_locks: dict[int, threading.Lock] = {}
 _guard = threading.Lock()
 
@@ -100,18 +102,21 @@ class ChannelSessions:
         self._schedule_renewal = schedule_renewal
 
     def kept(self) -> str:
-        return _latest.get(self.channel_id) or self._stored
+        replaced, newest = _latest.get(self.channel_id, ("", ""))
+        if newest and self._stored == replaced:
+            return newest  # this row was read before this process renewed the session
+        return self._stored or newest
 
     def renew(self, needs_renewal: NeedsRenewal, renewal: Renewal) -> str:
         with _thread_lock(self.channel_id), _CacheLock(self.channel_id):
             # Another process may have renewed it while this one waited: read what is stored.
             current = _stored(self.channel_id)
             if not needs_renewal(current):
-                _latest[self.channel_id] = current
+                _latest[self.channel_id] = (current, current)
                 return current
             session, expires_at = renewal(current)
             _store(self.channel_id, session)
-            _latest[self.channel_id] = session
+            _latest[self.channel_id] = (current, session)
         if expires_at is not None:
             self._queue_renewal(expires_at)
         return session

@@ -12,6 +12,11 @@ urlpatterns = [
         oauth_views.start,
         name="oauth-start",
     ),
+    path(
+        "w/<slug:ws>/settings/channels/sign-in/<str:pick>/",
+        oauth_views.pick,
+        name="oauth-pick",
+    ),
     path("w/<slug:ws>/settings/channels/<int:channel_id>/", views.detail, name="detail"),
     path("w/<slug:ws>/settings/channels/<int:channel_id>/pause/", views.pause, name="pause"),
     path("w/<slug:ws>/settings/channels/<int:channel_id>/resume/", views.resume, name="resume"),

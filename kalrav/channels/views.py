@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kalrav.channels import services
+from kalrav.channels import expiry, services
 from kalrav.channels.forms import ChannelForm
 from kalrav.channels.models import Channel
 from kalrav.connectors import catalogue, registry
@@ -41,6 +41,11 @@ def connect(request: WorkspaceRequest, network: str) -> HttpResponse:
         known = catalogue.network(network)
     except registry.UnknownNetwork:
         raise Http404 from None
+    signs_in = known.can(OAuthConnect)
+    pastes = bool(known.settings_fields) or not signs_in
+    if request.method == "POST" and not pastes:
+        # Connected only by signing in: a pasted form would make a channel with no token.
+        return redirect("channels:connect", ws=member.workspace.slug, network=network)
     form = ChannelForm(request.POST or None, fields=known.settings_fields)
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
@@ -59,14 +64,17 @@ def connect(request: WorkspaceRequest, network: str) -> HttpResponse:
             return redirect("channels:detail", ws=member.workspace.slug, channel_id=channel.pk)
     # Sign-in is offered wherever the network has it, with a server address to ask for only
     # where the network's catalogue entry names one.
-    signs_in = known.can(OAuthConnect)
     context = {
         "form": form,
         "network_label": known.label,
         "section": "channels",
         "network": network,
         "signs_in": signs_in,
+        # Several sign-in pages (Instagram: through Facebook, or Instagram Login): one button each.
+        "routes": services.oauth_routes(network) if signs_in else (),
         "server_field": known.server_field if signs_in else None,
+        # A network connected only by signing in (Facebook Pages) has nothing to paste.
+        "pastes": pastes,
     }
     return render(request, "channels/connect.html", context, status=400 if form.errors else 200)
 
@@ -76,6 +84,10 @@ def detail(request: WorkspaceRequest, channel_id: int) -> HttpResponse:
     member: Member = request.member
     channel = get_object_or_404(Channel, pk=channel_id, workspace=member.workspace)
     known = catalogue.network(channel.network)
+    # A channel whose network signs in is reconnected by signing in again, renewing this very
+    # channel; only the others (pasted tokens, app passwords) show their form. Demo: neither.
+    again = services.sign_in_again(channel)
+    pastes = bool(known.settings_fields) and again is None and not channel.is_demo
     form = ChannelForm(
         request.POST or None,
         fields=known.settings_fields,
@@ -85,6 +97,8 @@ def detail(request: WorkspaceRequest, channel_id: int) -> HttpResponse:
     if request.method == "POST":
         if not member.can(Perm.CHANNELS_MANAGE):
             raise PermissionDenied
+        if not pastes:
+            return redirect("channels:detail", ws=member.workspace.slug, channel_id=channel.pk)
         if form.is_valid():
             try:
                 services.reconnect_channel(
@@ -100,7 +114,11 @@ def detail(request: WorkspaceRequest, channel_id: int) -> HttpResponse:
         "form": form,
         "network_label": known.label,
         "rules": known.rules,
+        "budgets": list(channel.rate_budgets.all()),
         "section": "channels",
+        "sign_in_again": again is not None,
+        "pastes": pastes,
+        "expires_soon": expiry.expires_soon(channel),
     }
     return render(request, "channels/detail.html", context, status=400 if form.errors else 200)
 
@@ -108,8 +126,12 @@ def detail(request: WorkspaceRequest, channel_id: int) -> HttpResponse:
 def _action(request: WorkspaceRequest, channel_id: int, action, done: str) -> HttpResponse:
     member: Member = request.member
     get_object_or_404(Channel, pk=channel_id, workspace=member.workspace)
-    action(member, Actor(user=request.user), channel_id)
-    messages.success(request, done)
+    try:
+        action(member, Actor(user=request.user), channel_id)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
     return redirect("channels:detail", ws=member.workspace.slug, channel_id=channel_id)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from kalrav.connectors.base import Author
@@ -22,6 +23,8 @@ class RenewedCredentials:
     so a refresh that returns no new refresh token never loses the old one."""
 
     credentials: Mapping[str, str] = field(repr=False)
+    # When the renewed credentials stop working (a refreshed 60-day token); None: unchanged.
+    expires_at: datetime | None = None
 
 
 @runtime_checkable
@@ -49,6 +52,9 @@ class Connection:
     config: Mapping[str, Any]
     credentials: Mapping[str, str] = field(repr=False)
     account: Author
+    # When the network stops honouring these credentials unless the person signs in again
+    # (Meta's 60-day user token); None when it does not say.
+    expires_at: datetime | None = None
 
 
 @runtime_checkable
@@ -67,10 +73,50 @@ class OAuthConnect(Protocol):
     def oauth_finish(cls, kept: dict[str, Any], code: str) -> Connection: ...
 
 
+@runtime_checkable
+class OAuthConnectMany(Protocol):
+    """One sign-in, many channels: the person signs in once (`OAuthConnect.oauth_start`) and the
+    network lists every account they may connect (a person's Facebook Pages, their Instagram
+    accounts); they pick which become channels. A connector with this capability also has
+    OAuthConnect, whose `oauth_finish` connects the first account only."""
+
+    @classmethod
+    def oauth_finish_many(cls, kept: dict[str, Any], code: str) -> list[Connection]: ...
+
+
+@dataclass(frozen=True)
+class SignInRoute:
+    """One way to sign in to a network that has several (Instagram: through a Facebook Page, or
+    with Instagram Login); `label` is the button's words."""
+
+    slug: str
+    label: Any
+    help_text: Any = ""  # who the route is for, under its button
+
+
+@runtime_checkable
+class OAuthRoutes(Protocol):
+    """A network with several sign-in pages. The connect page offers each route; a channel's
+    "Sign in again" takes the route it was connected with (`oauth_route_of` its config).
+    Not a listed capability: it only refines OAuthConnect."""
+
+    @classmethod
+    def oauth_routes(cls) -> tuple[SignInRoute, ...]: ...
+
+    @classmethod
+    def oauth_route_of(cls, config: Mapping[str, Any]) -> str: ...
+
+    @classmethod
+    def oauth_start_route(
+        cls, route: str, *, redirect_uri: str, state: str
+    ) -> tuple[str, dict[str, Any]]: ...
+
+
 # What a channel's account can do; catalogue.CAPABILITIES lists them beside base.CAPABILITIES.
 ACCOUNT_CAPABILITIES: tuple[type, ...] = (
     AccountVerifier,
     CredentialRefresher,
     ConfigReader,
     OAuthConnect,
+    OAuthConnectMany,
 )

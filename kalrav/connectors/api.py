@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -47,6 +48,11 @@ class ValidateIn(Schema):
         ge=1,
         description="The channel's own length limit, such as a Mastodon instance's.",
     )
+    options: dict[str, Any] = Field(
+        default={},
+        description="The post's options as a variant keeps them (Instagram's "
+        '"instagram_format": "reel"…): the rules for that format apply.',
+    )
 
 
 class ProblemOut(Schema):
@@ -82,6 +88,7 @@ def validate_text(request: HttpRequest, payload: ValidateIn):
                 ]
             }
         ) from None
+    rules = rules.for_options(payload.options)
     if payload.limit is not None:
         rules = replace(rules, max_length=payload.limit)
     media = [MediaItem(**item.dict()) for item in payload.media]

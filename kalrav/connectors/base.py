@@ -9,6 +9,7 @@ can do through `capabilities`; they never branch on the network's name.
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -18,8 +19,11 @@ from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from kalrav.connectors.declared.options import PostOption as PostOption  # declared with the rules
 from kalrav.connectors.sessions import SessionKeeper
 from kalrav.safe_urls import web_url
+
+log = logging.getLogger("kalrav.connectors")
 
 # --- What goes out -------------------------------------------------------------------------------
 
@@ -129,6 +133,9 @@ class Cursor:
 class Page:
     items: tuple[IncomingItem, ...]
     cursor: Cursor | None  # where to continue next time; None when the network gave none
+    # Something the channel should show while it works (X: direct messages need a higher
+    # access level); "" when there is nothing to say.
+    notice: str = ""
 
 
 class Moderation(enum.StrEnum):
@@ -163,6 +170,17 @@ class MetricRow:
     remote_id: str = ""  # the post measured; empty for a channel-wide metric
 
 
+@dataclass(frozen=True)
+class RateBudget:
+    """What a network said is left of one of its rate limits: `name` is the network's own family
+    ("POST /2/tweets", "24-hour posts"), `resets_at` when the window starts again."""
+
+    name: str
+    remaining: int
+    limit: int
+    resets_at: datetime | None = None
+
+
 # --- How a connector is built and configured -----------------------------------------------------
 
 
@@ -180,6 +198,15 @@ class ConnectorContext:
     # Where a network's sign-in session is kept between uses (connectors/sessions.py); None for
     # a connector made outside a channel, which keeps its session only as long as it lives.
     sessions: SessionKeeper | None = field(default=None, repr=False, compare=False)
+    # A public, signed, expiring address of a media item, for networks that fetch media from a
+    # URL instead of taking an upload (Instagram); None when Kalrav has no public address
+    # (KALRAV_PUBLIC_URL unset).
+    public_url: Callable[[MediaItem], str] | None = field(default=None, repr=False, compare=False)
+    # Where a RateBudgetReporter's budgets are kept when the connector is closed by `opened`
+    # (the channel's health page shows them); None outside a channel.
+    keep_budgets: Callable[[Sequence[RateBudget]], None] | None = field(
+        default=None, repr=False, compare=False
+    )
 
 
 @dataclass(frozen=True)
@@ -231,6 +258,9 @@ class MediaRule:
     max_dimensions_sum: int | None = None  # width + height
     max_pixels: int | None = None  # width × height
     max_aspect_ratio: float | None = None  # longer side / shorter side
+    # Width / height bounds, both inclusive, for networks that take portrait and landscape
+    # differently (Instagram's feed: 4:5 to 1.91:1).
+    aspect_range: tuple[float, float] | None = None
     max_duration: float | None = None  # seconds
     min_duration: float | None = None
     exclusive: bool = False  # must be the post's only attachment (a video on most networks)
@@ -294,6 +324,7 @@ class NetworkRules:
     measure: Counter
     max_length_with_media: int | None = None  # captions can be shorter than messages
     text_required: bool = True  # False: media alone may make a post
+    media_required: bool = False  # True: no post without at least one attachment (Instagram)
     links: LinkHandling = LinkHandling()
     media: MediaRules = MediaRules()
     poll: PollRules | None = None
@@ -303,6 +334,26 @@ class NetworkRules:
     # when the author did not say.
     languages: bool = False
     checks: tuple[ExtraCheck, ...] = ()
+    # Other rules for a variant whose option says so: (option key, {value: rules}). Instagram's
+    # stories and reels ("instagram_format") take other media than its feed.
+    by_option: tuple[str, Mapping[str, NetworkRules]] | None = None
+    # The settings a post may carry on this network (format, visibility, who may reply…): the
+    # composer shows them, the API and the composer refuse any other (see PostOption).
+    post_options: tuple[PostOption, ...] = ()
+    # Rules that change with an option's value beyond a table (Mastodon counts the content
+    # warning in the length): given these rules and the options, the rules that apply.
+    adjust: Callable[[NetworkRules, Mapping[str, Any]], NetworkRules] | None = None
+
+    def for_options(self, options: Mapping[str, Any] | None) -> NetworkRules:
+        """The rules for a variant with these options (these rules unless `by_option` or
+        `adjust` say)."""
+        rules = self
+        if self.by_option is not None:
+            key, table = self.by_option
+            rules = table.get(str((options or {}).get(key) or ""), self)
+        if self.adjust is not None and options:
+            rules = self.adjust(rules, options)
+        return rules
 
     def limit(self, with_media: bool) -> int:
         if with_media and self.max_length_with_media is not None:
@@ -401,6 +452,28 @@ class ResumableStreamer(Protocol):
 
 
 @runtime_checkable
+class PublicStreamer(Protocol):
+    """Public posts as they are made, beyond the account's own notifications (Bluesky's
+    Jetstream or repository firehose, Mastodon's public and hashtag streams), for listening.
+
+    `terms` are the lowercase words, phrases, #tags and @handles the caller listens for. The
+    connector may ask the network for less with them and may drop posts that contain none of
+    them; it reads the sequence again as the stream goes, so the caller may change it in place.
+    A stream that can no longer serve the terms (a hashtag stream when a plain word is added)
+    ends by itself, and the caller opens it again."""
+
+    def public_stream(
+        self, terms: Sequence[str], since: Cursor | None
+    ) -> AsyncIterator[IncomingItem]: ...
+
+    def public_resume_from(self) -> Cursor | None:
+        """Where to resume the public stream so nothing after the item last yielded is missed;
+        None when the network cannot replay (named apart from ResumableStreamer.resume_from so
+        one connector can follow both streams)."""
+        ...
+
+
+@runtime_checkable
 class Moderator(Protocol):
     """Like, unlike and delete items on the network. Each network allows these on different
     items (Bluesky and Mastodon delete only the account's own posts, a Telegram bot that is an
@@ -429,20 +502,43 @@ class ReplyHider(Protocol):
     def unhide(self, item: ItemRef, *, idempotency_key: str) -> None: ...
 
 
+@runtime_checkable
+class RateBudgetReporter(Protocol):
+    """Tells what is left of the network's rate limits, as its last answers said (X's
+    x-rate-limit-* headers, Meta's usage headers): read after use, without a request."""
+
+    def rate_budgets(self) -> list[RateBudget]: ...
+
+
+@runtime_checkable
+class PublishQuota(Protocol):
+    """The network caps how many posts an account may publish in a rolling window (Instagram's
+    `content_publishing_limit`: 100 API-published posts in 24 hours). Asked by the publisher right
+    before a publish and by scheduling before a variant is put on the schedule."""
+
+    def remaining_posts(self) -> int | None:
+        """Posts the account may still publish in the network's current window; None when the
+        network would not say."""
+        ...
+
+
 # What a channel's posts can do. The account capabilities (account.py) and the webhook one
 # (webhooks.py) are listed beside these in catalogue.CAPABILITIES.
 CAPABILITIES: tuple[type, ...] = (
     Publisher,
     IdempotentPublisher,
     Reconciler,
+    PublishQuota,
     Editor,
     InboxReader,
     InsightsReader,
     ListeningSource,
     Streamer,
     ResumableStreamer,
+    PublicStreamer,
     Moderator,
     ReplyHider,
+    RateBudgetReporter,
 )
 
 
@@ -480,5 +576,23 @@ def opened(connector: C) -> Iterator[C]:
     try:
         yield connector
     finally:
-        if isinstance(connector, Closeable):
-            connector.close()
+        try:
+            _keep_budgets(connector)
+        finally:
+            if isinstance(connector, Closeable):
+                connector.close()
+
+
+def _keep_budgets(connector: object) -> None:
+    """Budgets are for people to read: failing to keep them never fails the work done."""
+    if not isinstance(connector, RateBudgetReporter):
+        return
+    context = getattr(connector, "context", None)  # every Connector has one (see above)
+    if not isinstance(context, ConnectorContext) or context.keep_budgets is None:
+        return
+    try:
+        budgets = connector.rate_budgets()
+        if budgets:
+            context.keep_budgets(budgets)
+    except Exception:
+        log.warning("could not keep the rate budgets of channel %s", context.channel_id)

@@ -15,10 +15,17 @@ from dataclasses import dataclass
 from kalrav.connectors import base, registry
 from kalrav.connectors.account import ACCOUNT_CAPABILITIES
 from kalrav.connectors.base import Connector, NetworkRules, SettingsField
-from kalrav.connectors.webhooks import WebhookReceiver
+from kalrav.connectors.webhooks import AppWebhookReceiver, ItemCompleter, WebhookReceiver
 
-# Every capability a connector may have, in the order pages list them.
-CAPABILITIES: tuple[type, ...] = (*base.CAPABILITIES, *ACCOUNT_CAPABILITIES, WebhookReceiver)
+# Every capability a connector may have, in the order pages list them. AppWebhookReceiver is
+# asked of the class (one address per app), ItemCompleter of a channel's connector in the worker.
+CAPABILITIES: tuple[type, ...] = (
+    *base.CAPABILITIES,
+    *ACCOUNT_CAPABILITIES,
+    WebhookReceiver,
+    AppWebhookReceiver,
+    ItemCompleter,
+)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ CONNECTORS: dict[str, str] = {
     "mastodon": "kalrav.connectors.networks.mastodon.connector.MastodonConnector",
     "telegram": "kalrav.connectors.networks.telegram.connector.TelegramConnector",
     "x": "kalrav.connectors.networks.x.connector.XConnector",
+    "facebook": "kalrav.connectors.networks.facebook.connector.FacebookConnector",
+    "instagram": "kalrav.connectors.networks.instagram.connector.InstagramConnector",
     "matrix": "kalrav.connectors.networks.matrix.connector.MatrixConnector",
     "sandbox": "kalrav.connectors.networks.sandbox.connector.SandboxConnector",
 }

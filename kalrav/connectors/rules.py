@@ -114,6 +114,14 @@ def check(
     for extra in rules.checks:
         problems.extend(extra(text))
     problems.extend(_media_problems(media, rules))
+    if rules.media_required and not media:
+        problems.append(
+            Problem(
+                "media_required",
+                _("This network takes no post without a photo or video: attach one."),
+                target="media",
+            )
+        )
     if poll is not None:
         problems.extend(_poll_problems(text, poll, rules, media))
     # Text problems in reading order, then media and poll problems as found (sort is stable).
@@ -335,6 +343,19 @@ def _dimension_problems(item: MediaItem, rule: MediaRule) -> list[tuple[str, str
                 % {**size, "ratio": rule.max_aspect_ratio},
             )
         )
+    if rule.aspect_range and not out:
+        low, high = rule.aspect_range
+        # Two decimals: Meta's own 1080×566 example for 1.91:1 is 1.908.
+        if not low <= round(width / height, 2) <= high:
+            out.append(
+                (
+                    "media_aspect_ratio",
+                    _(
+                        "%(width)d×%(height)d px has an aspect ratio of %(ratio).2f:1; this network takes %(low)g:1 to %(high)g:1 (width to height)."
+                    )
+                    % {**size, "ratio": width / height, "low": low, "high": high},
+                )
+            )
     return out
 
 

@@ -15,7 +15,7 @@ page (see `Recorded`). Only tests import this module; it needs pytest, httpx and
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -119,11 +119,19 @@ class FakeNetwork(Protocol):
 # --- The checks ------------------------------------------------------------------------------------
 
 
+def _names(capabilities: Set[type]) -> list[str]:
+    return sorted(capability.__name__ for capability in capabilities)
+
+
 class RulesContract:
     """What every network declares, before any client exists: its slug, settings fields and rules."""
 
     connector_class: ClassVar[type[Connector]]
     fixtures: ClassVar[Path | None] = None
+    # Every capability the network's connector is meant to have, written out in its own contract
+    # test: one gained or lost by accident (a method renamed, a mixin's method inherited) fails
+    # there, however the class's own `capabilities` tuple was kept in step.
+    expected_capabilities: ClassVar[frozenset[type] | None] = None
 
     def test_is_registered_and_passes_the_system_check(self) -> None:
         slug = self.connector_class.slug
@@ -137,6 +145,19 @@ class RulesContract:
         assert all(field.name and field.label for field in known.settings_fields)
         # A field typed as a password is never stored in the clear.
         assert all(field.secret for field in known.settings_fields if field.kind == "password")
+
+    def test_declares_exactly_what_it_implements(self) -> None:
+        expected = self.expected_capabilities
+        assert expected is not None, "the contract test lists its `expected_capabilities`"
+        implemented = set(catalogue.implemented(self.connector_class))
+        declared = set(self.connector_class.capabilities)
+        assert declared == implemented, (
+            f"declared but not implemented {_names(declared - implemented)}, "
+            f"implemented but not declared {_names(implemented - declared)}"
+        )
+        assert implemented == set(expected), (
+            f"unexpected {_names(implemented - expected)}, missing {_names(expected - implemented)}"
+        )
 
     def test_measures_where_a_text_stops_fitting(self) -> None:
         """Whatever the unit: a short text fits, and a long one overflows exactly where the

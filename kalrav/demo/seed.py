@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from kalrav.accounts.models import User
-from kalrav.demo import inbox, publishing, sandbox
+from kalrav.demo import inbox, networks, publishing, sandbox
 from kalrav.demo.workspaces import load_workspaces
 from kalrav.workspaces.models import Workspace
 
@@ -20,5 +20,7 @@ def load() -> tuple[User, list[Workspace]]:
     sandbox.adopt_old_inbox(tea, channel)
     inbox.load(tea, channel)
     publishing.load_demo_posts(tea.slug)
+    # After the sample posts, which are written for the networks the demo first had.
+    networks.demo_channels(tea)
     sandbox.history(tea, channel)
     return demo, [tea, travel]

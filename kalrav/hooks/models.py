@@ -18,6 +18,7 @@ class Event(models.TextChoices):
     CONVERSATION_RESOLVED = "conversation.resolved", _("A conversation was resolved")
     SLA_BREACHED = "sla.breached", _("A response-time target was missed")
     HANDOFF_CREATED = "handoff.created", _("A conversation was handed off to a team")
+    LISTENING_ALERT = "listening.alert", _("A listening alert fired")
 
 
 class Endpoint(models.Model):

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from kalrav import streams
+from kalrav.ops import streams
 
 
 class InboxConfig(AppConfig):

@@ -149,6 +149,10 @@ class Conversation(models.Model):
     resolution_wall_minutes = models.FloatField(null=True, blank=True)
     last_message_at = models.DateTimeField(default=timezone.now)
     unread = models.BooleanField(default=True)
+    # A mention listening found on the web (a news site, a blog, a forum) or on a network with no
+    # channel here: the channel only holds it, so nothing is ever sent through the channel's
+    # connector; the team answers on the source site and marks it answered.
+    answer_on_source = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-last_message_at"]
@@ -230,7 +234,9 @@ class Message(models.Model):
     author_handle = models.CharField(max_length=255, blank=True)
     author_name = models.CharField(max_length=255, blank=True)
     text = models.TextField(blank=True)
-    url = models.URLField(max_length=500, blank=True)
+    # Room for a listening mention's source address (Mention.url, up to 1000) and then some:
+    # a cut address opens the wrong page.
+    url = models.URLField(max_length=2000, blank=True)
     parent_remote_id = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(help_text="when the network says it was written")
     received_at = models.DateTimeField(default=timezone.now)

@@ -28,6 +28,7 @@ urlpatterns = [
     path("w/<slug:ws>/inbox/<int:conversation_id>/", views.conversation, name="conversation"),
     path("w/<slug:ws>/inbox/<int:conversation_id>/assign/", views.assign, name="assign"),
     path("w/<slug:ws>/inbox/<int:conversation_id>/state/", views.state, name="state"),
+    path("w/<slug:ws>/inbox/<int:conversation_id>/answered/", views.answered, name="answered"),
     path("w/<slug:ws>/inbox/<int:conversation_id>/tags/", views.tags, name="tags"),
     path("w/<slug:ws>/inbox/<int:conversation_id>/note/", views.note, name="note"),
     path("w/<slug:ws>/inbox/<int:conversation_id>/reply/", views.reply, name="reply"),

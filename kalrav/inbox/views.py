@@ -81,6 +81,11 @@ def conversation(request: WorkspaceRequest, conversation_id: int) -> HttpRespons
         "teams": Team.objects.filter(workspace=member.workspace),
         "states": ConversationState.choices,
         "first_response": conversations.first_response_minutes(found),
+        "source_url": (
+            found.messages.exclude(url="").values_list("url", flat=True).first()
+            if found.answer_on_source
+            else ""
+        ),
         "nav": "inbox",
     }
     return render(request, "inbox/conversation.html", context)
@@ -120,6 +125,17 @@ def assign(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
             m, a, conversation_id, assignee_id=assignee, team_id=team
         ),
         _("Assignment saved."),
+    )
+
+
+@require_POST
+@workspace_view(Perm.INBOX_REPLY)
+def answered(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
+    return _act(
+        request,
+        conversation_id,
+        lambda m, a: conversations.mark_answered_on_source(m, a, conversation_id),
+        _("Marked answered on the source site."),
     )
 
 

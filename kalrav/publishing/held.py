@@ -19,6 +19,8 @@ def held_reason(variant: Variant) -> str:
     """What to show instead of "Scheduled" for a variant its channel holds back; "" otherwise."""
     if variant.state != VariantState.SCHEDULED:
         return ""
+    if variant.channel.is_demo:
+        return _("Held: demo channel, connect your own account to publish")
     state = variant.channel.state
     if state == ChannelState.PAUSED:
         return _("Held: channel paused")
@@ -30,6 +32,8 @@ def held_reason(variant: Variant) -> str:
 
 def channel_warning(channel: Channel) -> str:
     """A warning for the composer and "Publish now" when posts to a channel would not go out."""
+    if channel.is_demo:
+        return _("This is a demo channel: its posts are held. Connect your own account to publish.")
     if channel.state == ChannelState.PAUSED:
         return _("This channel is paused: its posts wait until you resume it.")
     if channel.state == ChannelState.NEEDS_RECONNECT:

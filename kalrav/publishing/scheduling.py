@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from kalrav.publishing import states
 from kalrav.publishing.composer import variant_check
-from kalrav.publishing.delivery import sweep
+from kalrav.publishing.delivery import quota, sweep
 from kalrav.publishing.models import Variant, VariantState
 from kalrav.publishing.posts import locked_post, locked_variant
 from kalrav.publishing.workspace_settings import brand_of, publishing_settings, zone_of
@@ -58,6 +58,9 @@ def _check_schedulable(member: Member, variant: Variant, when: datetime) -> None
                 for problem in report.problems
             ]
         )
+    refused = quota.quota_problem(variant, when)
+    if refused:
+        raise ValidationError({"scheduled_at": refused})
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from kalrav.channels.models import Channel
 from kalrav.publishing import approvals, held, posts, scheduling, workspace_settings
 from kalrav.publishing.composer import (
+    post_options,
     preview,
     sections,
     uploads,
@@ -324,6 +325,7 @@ def check(request: WorkspaceRequest, channel_id: int) -> HttpResponse:
             "report": report,
             "poll": variant_options.poll_of(options),
             "first_comment": variant_options.first_comment_of(options),
+            **_declared(channel.network, options),
             "channel": channel,
             "text": text,
             "media": media,
@@ -331,6 +333,15 @@ def check(request: WorkspaceRequest, channel_id: int) -> HttpResponse:
             "warnings": _located(text, report.warnings),
         },
     )
+
+
+def _declared(network: str, options: dict) -> dict:
+    """The options chosen, as the preview names them, and the media the rules for them take."""
+    rules, _label = variant_check.rules_for(network)
+    return {
+        "chosen_options": post_options.chosen(rules, options),
+        "media_it_takes": post_options.media_it_takes(rules and rules.for_options(options)),
+    }
 
 
 def _located(text: str, problems) -> list[dict]:

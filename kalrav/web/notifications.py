@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kalrav.inbox.models import InboxNotification
+from kalrav.listening.alerts.models import AlertNotice
 from kalrav.publishing import approvals
 from kalrav.publishing.models import Notification as PublishingNotification
 from kalrav.workspaces.models import Member
@@ -28,7 +29,7 @@ SHOWN = 100
 
 @dataclass(frozen=True)
 class Entry:
-    kind: str  # "mention" | "publish_failed"
+    kind: str  # "mention" | "publish_failed" | "listening_alert"
     title: str
     text: str
     url: str
@@ -52,7 +53,10 @@ def unread_count(member: Member) -> int:
     failures = PublishingNotification.objects.filter(
         user_id=member.user_id, workspace_id=member.workspace_id, read_at=None
     ).count()
-    return mentions + failures + awaiting_approval(member)
+    alerts = AlertNotice.objects.filter(
+        user_id=member.user_id, workspace_id=member.workspace_id, read_at=None
+    ).count()
+    return mentions + failures + alerts + awaiting_approval(member)
 
 
 def entries(member: Member) -> list[Entry]:
@@ -102,14 +106,38 @@ def entries(member: Member) -> list[Entry]:
                 unread=failure.read_at is None,
             )
         )
+    notices = (
+        AlertNotice.objects.filter(user_id=member.user_id, workspace_id=member.workspace_id)
+        .select_related("alert__monitor")
+        .order_by("-created_at", "-id")[:SHOWN]
+    )
+    for notice in notices:
+        alert = notice.alert
+        found.append(
+            Entry(
+                kind="listening_alert",
+                title=_("Alert on %(monitor)s: %(kind)s")
+                % {"monitor": alert.monitor.name, "kind": alert.get_kind_display()},
+                text=alert.describe(),
+                url=reverse("listening_alerts:alert", kwargs={"ws": slug, "alert_id": alert.pk}),
+                created_at=notice.created_at,
+                unread=notice.read_at is None,
+            )
+        )
     found.sort(key=lambda e: e.created_at, reverse=True)
     return found[:SHOWN]
 
 
 def mark_all_read(member: Member) -> int:
     now = timezone.now()
-    return InboxNotification.objects.filter(
-        user_id=member.user_id, workspace_id=member.workspace_id, read_at=None
-    ).update(read_at=now) + PublishingNotification.objects.filter(
-        user_id=member.user_id, workspace_id=member.workspace_id, read_at=None
-    ).update(read_at=now)
+    return (
+        InboxNotification.objects.filter(
+            user_id=member.user_id, workspace_id=member.workspace_id, read_at=None
+        ).update(read_at=now)
+        + PublishingNotification.objects.filter(
+            user_id=member.user_id, workspace_id=member.workspace_id, read_at=None
+        ).update(read_at=now)
+        + AlertNotice.objects.filter(
+            user_id=member.user_id, workspace_id=member.workspace_id, read_at=None
+        ).update(read_at=now)
+    )

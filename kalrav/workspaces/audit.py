@@ -88,6 +88,18 @@ ACTION_LABELS = {
     "sentiment.correct": _("corrected a sentiment"),
     "post.links_tracked": _("tracked a post's links"),
     "conversions.key_created": _("made a new conversion key"),
+    "report.created": _("scheduled a report"),
+    "report.changed": _("changed a scheduled report"),
+    "report.deleted": _("deleted a scheduled report"),
+    "report.sent": _("sent a report"),
+    "workspace.exported": _("downloaded the workspace's full export"),
+    "campaign.created": _("created a campaign"),
+    "campaign.changed": _("changed a campaign"),
+    "listening.alert_rule_created": _("added a listening alert rule"),
+    "listening.alert_rule_changed": _("changed a listening alert rule"),
+    "listening.alert_rule_deleted": _("removed a listening alert rule"),
+    "listening.alert_assigned": _("assigned a listening alert"),
+    "listening.alert_state": _("changed a listening alert's state"),
 }
 
 

@@ -20,6 +20,7 @@ class Role(models.TextChoices):
 class Perm(StrEnum):
     WORKSPACE_VIEW = "workspace.view"
     WORKSPACE_EDIT = "workspace.edit"
+    WORKSPACE_EXPORT = "workspace.export"
     MEMBERS_VIEW = "members.view"
     MEMBERS_MANAGE = "members.manage"
     BRAND_VIEW = "brand.view"
@@ -51,6 +52,8 @@ O, M, E, A, N, C = Role.OWNER, Role.MANAGER, Role.EDITOR, Role.AGENT, Role.ANALY
 MATRIX: dict[Perm, frozenset[Role]] = {
     Perm.WORKSPACE_VIEW: frozenset({O, M, E, A, N, C}),
     Perm.WORKSPACE_EDIT: frozenset({O, M}),
+    # The full export holds every message, member and reading: the owners' to take away.
+    Perm.WORKSPACE_EXPORT: frozenset({O}),
     Perm.MEMBERS_VIEW: frozenset({O, M, E, A, N}),
     Perm.MEMBERS_MANAGE: frozenset({O, M}),
     Perm.BRAND_VIEW: frozenset({O, M, E, A, N, C}),

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from kalrav.analytics.collection.schedule import COLLECT_FOR, after_failure, next_reading
 from kalrav.analytics.models import ChannelMetric, MetricsSchedule, PostMetric
+from kalrav.analytics.rollups import services as rollups
 from kalrav.channels import services as channels
 from kalrav.channels.models import Channel, ChannelState
 from kalrav.connectors import catalogue, registry
@@ -122,6 +123,7 @@ def _collect_channel(channel: Channel, entries: list[MetricsSchedule], now: date
                 if row.remote_id in variants
             ]
             PostMetric.objects.bulk_create(readings)
+            rollups.apply_post_readings(readings)
             stored += len(readings)
             _reschedule(batch, now)
     return stored
@@ -161,12 +163,13 @@ def _collect_audiences(now: datetime) -> int:
                 rows = connector.channel_metrics()
             except ConnectorError:
                 continue  # the channel's own state shows the failure; read again next run
-        ChannelMetric.objects.bulk_create(
+        audience = ChannelMetric.objects.bulk_create(
             ChannelMetric(
                 channel=channel, metric=row.metric[:32], value=float(row.value), measured_at=now
             )
             for row in rows
         )
+        rollups.apply_channel_readings(audience)
         stored += len(rows)
     return stored
 

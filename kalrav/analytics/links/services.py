@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from kalrav import proxies
+from kalrav.analytics.campaigns import services as campaigns
 from kalrav.analytics.links.bots import is_automated
 from kalrav.analytics.models import Click, TrackedLink
 from kalrav.publishing.models import Variant
@@ -52,10 +53,11 @@ def track(variant: Variant, target: str) -> TrackedLink:
     found = TrackedLink.objects.filter(variant=variant, target=target).first()
     if found is not None:
         return found
+    campaign = campaigns.utm_name(post)
     destination = with_utm(
         target,
         source=variant.channel.network,
-        campaign=post.campaign or "kalrav",
+        campaign=campaign or "kalrav",
         content=f"post-{post.pk}",
     )
     try:
@@ -65,7 +67,7 @@ def track(variant: Variant, target: str) -> TrackedLink:
                 post=post,
                 variant=variant,
                 channel_id=variant.channel_id,
-                campaign=post.campaign,
+                campaign=campaign,
                 target=target,
                 destination=destination,
             )

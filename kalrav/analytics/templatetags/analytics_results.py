@@ -8,12 +8,10 @@ from django.db.models import Count, Sum
 from kalrav.analytics.collection import services as collection
 from kalrav.analytics.links import services as links
 from kalrav.analytics.models import Conversion, ConversionKind, TrackedLink
+from kalrav.connectors.declared import metrics
 from kalrav.workspaces.permissions import Perm
 
 register = template.Library()
-
-# What "engagement" adds up, where a network counts these (its own names for them).
-ENGAGEMENTS = ("likes", "reposts", "replies", "quotes", "shares", "comments", "saves")
 
 
 @register.inclusion_tag("analytics/_post_results.html", takes_context=True)
@@ -46,8 +44,8 @@ def post_results(context, post) -> dict:
             if not found:
                 continue
             values = {name: value for name, (value, _at) in found.items()}
-            engaged = sum(values.get(name, 0) for name in ENGAGEMENTS)
-            views = values.get("views") or values.get("impressions")
+            engaged = metrics.engagements_of(values)
+            views = metrics.seen_of(values)
             figures.append(
                 {
                     "variant": variant,

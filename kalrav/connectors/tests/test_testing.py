@@ -137,6 +137,7 @@ def shelf() -> Iterator[Shelf]:
 
 class TestShelfContract(ConnectorContract):
     connector_class = ShelfConnector
+    expected_capabilities = frozenset({Publisher, Reconciler, InboxReader})
 
     @pytest.fixture(autouse=True)
     def _registered(self, shelf: Shelf) -> None:

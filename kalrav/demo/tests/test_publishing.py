@@ -19,7 +19,10 @@ pytestmark = pytest.mark.django_db
 def test_demo_fills_a_month_in_five_languages_once():
     seed.load()  # `kalrav demo` fills the calendar too
     assert Post.objects.filter(workspace__slug="shanti-tea").count() >= 12
-    channels = Channel.objects.filter(workspace__slug="shanti-tea")
+    # The X, Facebook and Instagram demo channels (kalrav/demo/networks.py) come after the posts.
+    channels = Channel.objects.filter(workspace__slug="shanti-tea").exclude(
+        network__in=["x", "facebook", "instagram"]
+    )
     assert sorted(channels.values_list("network", flat=True)) == ["bluesky", "mastodon", "sandbox"]
     # The real networks' demo channels are paused; the sandbox (a simulation) works.
     assert {c.network: c.state for c in channels} == {

@@ -41,8 +41,16 @@ def _thread_key(item: IncomingItem) -> str:
     return item.root_id or item.parent_id or item.remote_id
 
 
-def ingest(channel: Channel, items: Sequence[IncomingItem], *, via: str) -> list[Message]:
-    """Store the items not seen before; return the new messages."""
+def ingest(
+    channel: Channel,
+    items: Sequence[IncomingItem],
+    *,
+    via: str,
+    answer_on_source: bool = False,
+) -> list[Message]:
+    """Store the items not seen before; return the new messages. With `answer_on_source` the
+    new conversations are answered where the items were published, never through the channel
+    (mentions listening found on the web)."""
     known = set(
         Message.objects.filter(
             channel=channel, remote_id__in=[i.remote_id for i in items]
@@ -57,7 +65,7 @@ def ingest(channel: Channel, items: Sequence[IncomingItem], *, via: str) -> list
     for item, found in zip(fresh, analysis, strict=True):
         try:
             with transaction.atomic():
-                created.append(_store(channel, item, found, via, settings))
+                created.append(_store(channel, item, found, via, settings, answer_on_source))
         except IntegrityError:
             continue  # another path (stream vs poll) stored it a moment ago
     if created:
@@ -111,7 +119,12 @@ def refine_sentiment_task(message_ids: list[int]) -> int:
 
 
 def _store(
-    channel: Channel, item: IncomingItem, found, via: str, settings: InboxSettings
+    channel: Channel,
+    item: IncomingItem,
+    found,
+    via: str,
+    settings: InboxSettings,
+    answer_on_source: bool = False,
 ) -> Message:
     key = _thread_key(item)
     received = timezone.now()
@@ -132,6 +145,8 @@ def _store(
             "sentiment_score": found.sentiment_score,
             # A complaint left waiting costs the most: negative messages start near the top.
             "priority": Priority.HIGH if found.sentiment == "negative" else Priority.NORMAL,
+            # Known before routing, so a rule's automatic reply is never queued for it.
+            "answer_on_source": answer_on_source,
         },
     )
     message = Message.objects.create(

@@ -34,7 +34,7 @@ def poll_channel(channel_id: int) -> int:
     InboxCursor.objects.filter(pk=cursor.pk).update(
         value=page.cursor.value if page.cursor else cursor.value, polled_at=timezone.now()
     )
-    channels.record_success(channel.pk)
+    channels.record_success(channel.pk, notice=page.notice)
     return len(new)
 
 

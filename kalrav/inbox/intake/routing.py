@@ -82,8 +82,12 @@ def route(conversation: Conversation, message: Message, settings: InboxSettings)
                 _("%(rule)s: %(action)s") % {"rule": rule.name, "action": action}
                 for action in handoff.start(conversation, team, reason=rule.name)
             )
-        if rule.auto_reply and _closed_now(settings):
-            replies.queue_automatic_reply(conversation, rule.auto_reply)
+        # Nothing is queued for a conversation answered on its source site.
+        if (
+            rule.auto_reply
+            and _closed_now(settings)
+            and replies.queue_automatic_reply(conversation, rule.auto_reply) is not None
+        ):
             done.append(
                 _("%(rule)s: answered automatically outside business hours") % {"rule": rule.name}
             )

@@ -92,6 +92,33 @@ def set_state(member: Member, actor: Actor, conversation_id: int, state: str) ->
 
 
 @transaction.atomic
+def mark_answered_on_source(member: Member, actor: Actor, conversation_id: int) -> Conversation:
+    """A conversation answered on the site it came from (see Conversation.answer_on_source):
+    the answer counts as the first response, and the conversation is resolved."""
+    member.require(Perm.INBOX_REPLY)
+    conversation = locked_conversation(member, conversation_id)
+    if not conversation.answer_on_source:
+        raise ValidationError(_("Answer this conversation here: it came from a connected channel."))
+    now = timezone.now()
+    before = conversation.state
+    if before != ConversationState.RESOLVED:
+        conversation.state = ConversationState.RESOLVED
+        targets.mark_resolved(conversation, now)
+        conversation.save()
+        audit.record(
+            member.workspace,
+            actor,
+            "conversation.state",
+            conversation,
+            {"state": [before, ConversationState.RESOLVED]},
+        )
+        events.conversation_resolved(conversation)
+    # After the save, which would write back the first-response time this object read.
+    targets.record_first_response(conversation.pk, now)
+    return conversation
+
+
+@transaction.atomic
 def set_tags(member: Member, actor: Actor, conversation_id: int, tags: list[str]) -> Conversation:
     member.require(Perm.INBOX_REPLY)
     cleaned = list(dict.fromkeys(t.strip().lower() for t in tags if t.strip()))

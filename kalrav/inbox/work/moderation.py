@@ -89,7 +89,12 @@ def _connector(channel: Channel) -> Connector | None:
 def _allowed(
     connector: Connector | None, message: Message, channel: Channel
 ) -> frozenset[Moderation]:
-    if not isinstance(connector, Moderator) or not message.remote_id or message.deleted_at:
+    if (
+        not isinstance(connector, Moderator)
+        or not message.remote_id
+        or message.deleted_at
+        or message.conversation.answer_on_source  # found elsewhere: not on this network
+    ):
         return frozenset()
     actions = connector.moderation_actions(item_ref(message, channel))
     if not isinstance(connector, ReplyHider):

@@ -92,6 +92,8 @@ def reply(
     conversation = locked_conversation(member, conversation_id)
     sender = actor.user.pk if actor.user is not None else None
     presence.check_reply(conversation, sender, seen_out_id, confirm)
+    if conversation.answer_on_source:
+        raise ValidationError({"text": answer_on_source_reason()})
     text = text.strip()
     if not text:
         raise ValidationError({"text": _("Write the reply first.")})
@@ -105,7 +107,10 @@ def reply(
         raise ValidationError(
             {"text": _("This channel needs reconnecting before it can answer. Your text is kept.")}
         )
-    problems = validate(text, channels.network_info(conversation.channel.network).rules)
+    # A reply is words in a thread, not a post: a network that takes no post without media
+    # (Instagram, a Facebook reel) still takes a text reply.
+    rules = replace(channels.network_info(conversation.channel.network).rules, media_required=False)
+    problems = validate(text, rules)
     if problems:
         raise ValidationError({"text": [p.message for p in problems]})
     target = conversation.messages.filter(direction=Direction.IN).order_by("-created_at").first()
@@ -131,6 +136,13 @@ def reply(
     )
     transaction.on_commit(lambda: send_reply_task(message.pk))
     return message
+
+
+def answer_on_source_reason() -> str:
+    return _(
+        "This mention was found on a site Kalrav does not post to: answer it on the source "
+        "site, then mark it answered here."
+    )
 
 
 def _as_item(message: Message) -> IncomingItem:
@@ -174,6 +186,10 @@ def _send_claimed(message_id: int, automatic: bool) -> None:
     if not message.send_key:  # queued before keys were made with the reply
         message.send_key = new_send_key()
         Message.objects.filter(pk=message_id).update(send_key=message.send_key)
+    if message.conversation.answer_on_source:
+        # Never through the channel: it only holds a mention from elsewhere.
+        _fail(message, answer_on_source_reason())
+        return
     target = Message.objects.filter(
         conversation=message.conversation, remote_id=message.parent_remote_id
     ).first()
@@ -324,7 +340,10 @@ def _record_sent(message: Message, ref: PublishedRef, automatic: bool) -> None:
 
 
 def queue_automatic_reply(conversation: Conversation, text: str) -> Message | None:
-    """An answer a routing rule sends on the team's behalf; it does not count as a first response."""
+    """An answer a routing rule sends on the team's behalf; it does not count as a first response.
+    None when there is nothing to answer, or nothing may be sent (answered on the source site)."""
+    if conversation.answer_on_source:
+        return None
     target = conversation.messages.filter(direction=Direction.IN).order_by("-created_at").first()
     if target is None:
         return None

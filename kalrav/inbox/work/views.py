@@ -211,7 +211,8 @@ def tell_reply_outcome(request: HttpRequest, sent: Message) -> None:
     elif sent.delivery == Delivery.FAILED:
         messages.error(
             request,
-            _("The reply was not sent: %(error)s") % {"error": gettext(sent.error or "")},
+            _("The reply was not sent: %(error)s")
+            % {"error": gettext(sent.error) if sent.error else ""},
         )
     else:
         messages.success(request, _("Reply queued; it shows as sent once the network accepts it."))

@@ -1,6 +1,7 @@
-"""The composer's side of a variant's extras (thread, poll, first comment): what each channel's
-section offers, read from its network's rules, and what the form posted. The rules about the
-extras themselves are in variant_options and variant_check."""
+"""The composer's side of a variant's extras (thread, poll, first comment) and of the options its
+network declares (post_options): what each channel's section offers, read from its network's
+rules, and what the form posted. The rules about them are in variant_options, post_options and
+variant_check."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from kalrav.channels.models import Channel
-from kalrav.publishing.composer import variant_check, variant_options
+from kalrav.publishing.composer import post_options, variant_check, variant_options
 
 MAX_POLL_BOXES = 10  # boxes shown for options; networks allowing more still take 10 from here
 
@@ -35,7 +36,11 @@ def row(channel: Channel, options: dict[str, Any] | None) -> dict[str, Any]:
             "poll_multiple": bool(poll and poll.multiple),
             "poll_durations": _durations(rules),
             "first_comment": variant_options.first_comment_of(options),
-            "any": rules.threads or rules.first_comment or rules.poll is not None,
+            "post_options": post_options.fields(rules, options),
+            "any": rules.threads
+            or rules.first_comment
+            or rules.poll is not None
+            or bool(rules.post_options),
         }
     }
 
@@ -52,13 +57,21 @@ def _durations(rules) -> list[int]:
 
 
 def posted(data: Any) -> dict[int, dict[str, Any]]:
-    """The extras each channel's section posted, by channel id."""
+    """The extras each channel's section posted, by channel id, with the options its network
+    declares (None for one left empty, which saving removes)."""
     ids = {
         int(key.split("-")[1])
         for key in data
         if key.startswith("extra-") and key.split("-")[1].isdigit()
     }
-    return {channel_id: variant_options.from_form(data, channel_id) for channel_id in ids}
+    # Only the network is read here; compose_post uses the extras of the post's own channels.
+    networks = dict(Channel.objects.filter(pk__in=ids).values_list("pk", "network"))
+    return {
+        channel_id: variant_options.from_form(
+            data, channel_id, variant_check.rules_for(networks.get(channel_id, ""))[0]
+        )
+        for channel_id in ids
+    }
 
 
 def for_check(data: Any, channel: Channel) -> dict[str, Any]:
@@ -66,7 +79,13 @@ def for_check(data: Any, channel: Channel) -> dict[str, Any]:
     says what is wrong with it."""
     if not variant_options.posted_for(data, channel.pk):
         return {}
+    rules, _label = variant_check.rules_for(channel.network)
     try:
-        return variant_options.clean(variant_options.from_form(data, channel.pk), None)
+        extras = variant_options.clean(variant_options.from_form(data, channel.pk), None)
     except ValidationError:
-        return {}
+        extras = {}
+    # The declared options switch the rules the check applies (a story takes no caption); a
+    # value the declaration does not take is left out here and refused by the save.
+    chosen = variant_options.from_form(data, channel.pk, rules)
+    posted = {k: v for k, v in chosen.items() if k not in variant_options.EXTRAS and v is not None}
+    return {**extras, **post_options.clean(posted, rules, {})}

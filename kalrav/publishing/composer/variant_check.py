@@ -117,6 +117,8 @@ def check_variant(
     the variant's extras (thread, poll, first comment; see variant_options)."""
     items = [m.as_item() if hasattr(m, "as_item") else m for m in media]
     rules, label = rules_for(network)
+    if rules is not None:
+        rules = rules.for_options(options)  # a story's rules, say, not the feed's
     notes = (brand.network_notes or {}).get(network, "") if brand else ""
     if rules is None:
         problem = Problem(

@@ -7,7 +7,8 @@
 `clean` refuses a shape Kalrav cannot send (and an extra the channel's network does not take)
 with an error per field; length, option counts and durations are the network's rules, which the
 check reports like the main text's (a draft may break them, a schedule may not). Other keys
-(visibility, language…) are kept as they are: connectors declare those.
+(format, visibility…) are the settings the network's connector declares (post_options), checked
+there; a key no declaration names is refused.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ import regex
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from kalrav.connectors import catalogue, registry
 from kalrav.connectors.base import NetworkRules, OutgoingPost, Poll
+from kalrav.publishing.composer import post_options
 
 EXTRAS = ("thread", "poll", "first_comment")
 MAX_THREAD_PARTS = 25  # more than any network shows as one thread; a guard against runaway input
@@ -149,7 +152,8 @@ def clean(options: Any, rules: NetworkRules | None) -> dict[str, Any]:
     if not isinstance(options, Mapping):
         raise ValidationError({"options": _("Give options as names and values.")})
     errors: dict[str, list[str]] = {}
-    cleaned = {k: v for k, v in options.items() if k not in EXTRAS}
+    rest = {k: v for k, v in options.items() if k not in EXTRAS}
+    cleaned = post_options.clean(rest, rules, errors)
     thread = _clean_thread(options.get("thread") or [], rules, errors)
     if thread:
         cleaned["thread"] = thread
@@ -169,18 +173,25 @@ def clean(options: Any, rules: NetworkRules | None) -> dict[str, Any]:
 
 def merged(current: Mapping[str, Any] | None, **extras: Any) -> dict[str, Any]:
     """`current` with the extras given (None: keep what is there) replaced, for the API's
-    `thread`, `poll` and `first_comment` fields."""
+    `thread`, `poll` and `first_comment` fields; a declared option given None (the composer
+    offered it and it was left empty) is removed."""
     result = dict(current or {})
     for name, value in extras.items():
-        if name in EXTRAS and value is not None:
+        if name in EXTRAS:
+            if value is not None:
+                result[name] = value
+        elif value is None:
+            result.pop(name, None)
+        else:
             result[name] = value
     return result
 
 
-def from_form(data: Any, channel_id: int) -> dict[str, Any]:
-    """The extras as the composer posts them for one channel (a QueryDict)."""
+def from_form(data: Any, channel_id: int, rules: NetworkRules | None = None) -> dict[str, Any]:
+    """The extras as the composer posts them for one channel (a QueryDict), with the options
+    its network declares when `rules` are given."""
     prefix = f"extra-{channel_id}-"
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = post_options.from_form(data, prefix, rules)
     thread = [part for part in data.getlist(prefix + "thread") if part.strip()]
     options["thread"] = thread
     poll_options = data.getlist(prefix + "poll-option")
@@ -215,8 +226,12 @@ def explain(channel: Any, error: ValidationError) -> list[str]:
     """An options error as lines for the composer: the channel, the field, what is wrong."""
     if not hasattr(error, "error_dict"):
         return [f"{channel.name}: {message}" for message in error.messages]
+    try:
+        rules: NetworkRules | None = catalogue.network(channel.network).rules
+    except registry.UnknownNetwork:
+        rules = None
     return [
-        f"{channel.name}, {field_label(field)}: {message}"
+        f"{channel.name}, {post_options.label(rules, field) or field_label(field)}: {message}"
         for field, messages in error.message_dict.items()
         for message in messages
     ]

@@ -37,6 +37,10 @@ What each network needs (see the connectors' own docstrings):
 - X: not idempotent. Its connector is a `Reconciler`: after an unknown outcome it looks for the
   post among the account's posts since the first try (exact text, t.co links expanded, the
   same parent), and a thread found only in part fails visibly instead of being sent again.
+- Instagram: not idempotent. Its connector keeps each container's id by the variant's key, so a
+  retry publishes the container it made instead of a second one, and is a `Reconciler` that
+  looks for the caption among the account's media since the first try. It is a `PublishQuota`
+  too: `call_network` holds the publish back (RateLimited, an hour) while the quota is spent.
 - Sandbox (the demo's simulated network): accepts repeats, like the weakest real network, and
   is a `Reconciler` that finds an earlier post by its key and text.
 """
@@ -66,6 +70,7 @@ from kalrav.connectors.base import (
     OutgoingPost,
     PublishedRef,
     Publisher,
+    PublishQuota,
     Reconciler,
     opened,
 )
@@ -113,6 +118,8 @@ def outgoing_post(variant: Variant) -> OutgoingPost:
     options = dict(extras.pop("options"))
     network = variant.channel.network
     rules = variant_check.rules_for(network)[0]
+    if rules is not None:
+        rules = rules.for_options(variant.options)
     media = tuple(
         renditions.item_for(asset, rules, network) if rules else asset.as_item()
         for asset in _media(variant)
@@ -261,12 +268,41 @@ def call_network(
     if not isinstance(connector, Publisher):
         return Rejected(_("Kalrav cannot publish to this network yet."))
     try:
+        spent = quota_spent(connector)
+        if spent is not None:
+            return spent
         return connector.publish(post, idempotency_key=variant.idempotency_key)
     except ConnectorError as error:
         return error
     except Exception as error:
         logger.exception("Connector %s failed on variant %s", variant.channel.network, variant.pk)
         return Transient(str(error) or type(error).__name__)
+
+
+# A rolling 24-hour quota frees a post at a time: looking again in an hour is soon enough.
+QUOTA_RETRY = timedelta(hours=1)
+
+
+def quota_spent(connector: Connector) -> RateLimited | None:
+    """The error that holds a publish back while the network's posting quota for the account
+    is used up (a PublishQuota at 0); None when posts may go, or when the network would not
+    say (the publish itself then meets the network's own refusal)."""
+    if not isinstance(connector, PublishQuota):
+        return None
+    try:
+        remaining = connector.remaining_posts()
+    except ConnectorError:
+        return None
+    if remaining is None or remaining > 0:
+        return None
+    return RateLimited(
+        _(
+            "Held: %(network)s's limit of posts a day for this account is used up; "
+            "trying again in an hour."
+        )
+        % {"network": connector.label},
+        retry_after=QUOTA_RETRY.total_seconds(),
+    )
 
 
 def record_error(

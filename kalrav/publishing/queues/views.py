@@ -37,6 +37,10 @@ def channel_queue(member: Member, channel: Channel, text_form: SlotTextForm | No
         by_day[record.weekday].append(record)
     # 1 January 2024 was a Monday: its week gives the weekday names in the user's language.
     names = [date_format(date(2024, 1, 1 + d), "l") for d in range(7)]
+    best = best_time.suggest(channel.pk, zone)
+    free = best_time.mark_slots(
+        services.free_slots(channel.pk, zone, limit=best_time.LOOKAHEAD, slots=slots), best, zone
+    )
     return {
         "channel": channel,
         "slots": records,
@@ -44,8 +48,10 @@ def channel_queue(member: Member, channel: Channel, text_form: SlotTextForm | No
         "text_form": text_form
         or SlotTextForm(initial={"text": services.format_slots(slots)}, prefix=f"c{channel.pk}"),
         "add_form": AddSlotForm(prefix=f"a{channel.pk}"),
-        "next_free": services.free_slots(channel.pk, zone, limit=3, slots=slots),
-        "best": best_time.suggest(channel.pk, zone),
+        # The queue's order as set; the slot in a best hour is offered first, apart from it.
+        "next_free": free[:3],
+        "best_slot": best_time.best_slot(free, best),
+        "best": best,
     }
 
 

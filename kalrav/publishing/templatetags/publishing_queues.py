@@ -20,8 +20,9 @@ def queue_controls(context: Any, variant: Variant) -> dict:
     workspace = context["workspace"]
     zone = workspace_settings.zone_of(workspace)
     slots = queues.slots_of(variant.channel_id)
+    best = best_time.suggest(variant.channel_id, zone)
     free = queues.free_slots(
-        variant.channel_id, zone, exclude_variant=variant.pk, limit=1, slots=slots
+        variant.channel_id, zone, exclude_variant=variant.pk, limit=best_time.LOOKAHEAD, slots=slots
     )
     return {
         "workspace": workspace,
@@ -30,7 +31,10 @@ def queue_controls(context: Any, variant: Variant) -> dict:
         "variant": variant,
         "has_slots": bool(slots),
         "next_free": free[0] if free else None,
-        "best": best_time.suggest(variant.channel_id, zone),
+        # "Add to queue" keeps the queue's order (the next free slot); a free slot in one of the
+        # channel's best hours is offered first, as its own button.
+        "best_slot": best_time.best_slot(best_time.mark_slots(free, best, zone), best),
+        "best": best,
         "zone": zone,
     }
 

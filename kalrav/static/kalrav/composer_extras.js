@@ -1,5 +1,6 @@
 // Composer extras: add and remove the posts of a thread, and re-run a variant's live check when
-// any of its extras (thread, poll, first comment) changes; the check itself is the variant's.
+// any of its extras (thread, poll, first comment, the options its network declares) changes; the
+// check itself is the variant's.
 (() => {
   const composer = document.getElementById("composer");
   if (!composer) return;

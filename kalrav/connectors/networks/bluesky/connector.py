@@ -15,8 +15,9 @@ from typing import Any, ClassVar
 
 from atproto_client import Client, models
 from atproto_client.models.utils import get_model_as_dict
+from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from kalrav.connectors.account import (
     AccountInfo,
@@ -41,6 +42,7 @@ from kalrav.connectors.base import (
     OutgoingPost,
     Page,
     Problem,
+    PublicStreamer,
     PublishedRef,
     Publisher,
     ReplyHider,
@@ -49,7 +51,7 @@ from kalrav.connectors.base import (
     Streamer,
 )
 from kalrav.connectors.errors import AuthExpired, Rejected, Transient
-from kalrav.connectors.networks.bluesky import mapping, records
+from kalrav.connectors.networks.bluesky import mapping, public_stream, records, threadgate
 from kalrav.connectors.networks.bluesky.client import DEFAULT_SERVICE, Transport, guarded_request
 from kalrav.connectors.networks.bluesky.errors import translated
 from kalrav.connectors.networks.bluesky.inbox import InboxMark
@@ -86,6 +88,7 @@ class BlueskyConnector:
         ListeningSource,
         Streamer,
         ResumableStreamer,
+        PublicStreamer,
         Moderator,
         ReplyHider,
         AccountVerifier,
@@ -94,28 +97,32 @@ class BlueskyConnector:
     settings_fields: ClassVar[tuple[SettingsField, ...]] = (
         SettingsField(
             "service_url",
-            _lazy("PDS address"),
+            gettext_lazy("PDS address"),
             kind="url",
-            help_text=_lazy("https://bsky.social unless your account lives on another server."),
+            help_text=gettext_lazy(
+                "https://bsky.social unless your account lives on another server."
+            ),
         ),
         SettingsField(
-            "handle", _lazy("Handle"), help_text=_lazy("Such as brand.bsky.social or brand.com.")
+            "handle",
+            gettext_lazy("Handle"),
+            help_text=gettext_lazy("Such as brand.bsky.social or brand.com."),
         ),
         SettingsField(
             "app_password",
-            _lazy("App password"),
+            gettext_lazy("App password"),
             secret=True,
             kind="password",
-            help_text=_lazy(
+            help_text=gettext_lazy(
                 "Settings → Privacy and security → App passwords. Never your main password."
             ),
         ),
         SettingsField(
             "relay_url",
-            _lazy("Relay address"),
+            gettext_lazy("Relay address"),
             kind="url",
             required=False,
-            help_text=_lazy(
+            help_text=gettext_lazy(
                 "Where Kalrav listens for replies and mentions as they happen, such as "
                 "https://bsky.network. Empty: your PDS, which only sees accounts it hosts."
             ),
@@ -134,6 +141,7 @@ class BlueskyConnector:
         self.read_media = read_media
         self._client: Client | None = None
         self.stream_position: Cursor | None = None
+        self.public_position: Cursor | None = None
 
     def close(self) -> None:
         """Close the SDK's HTTP client, if a session was opened."""
@@ -455,56 +463,10 @@ class BlueskyConnector:
         """Add the reply to the thread's threadgate `hiddenReplies`, keeping who may reply as it
         was. The write names the threadgate's current version (swapRecord), so a change made
         meanwhile in another app fails instead of being overwritten."""
-        self._change_hidden(item, hide=True)
+        threadgate.change_hidden(self.client, self.did, item, hide=True)
 
     def unhide(self, item: ItemRef, *, idempotency_key: str) -> None:
-        self._change_hidden(item, hide=False)
-
-    def _change_hidden(self, item: ItemRef, *, hide: bool) -> None:
-        root = item.root_id
-        repo, _collection, rkey = mapping.split_uri(root)
-        if repo != self.did:
-            raise Rejected(_("Bluesky hides replies only in threads the account started itself."))
-        current = self._threadgate(rkey)
-        if current is None and not hide:
-            return  # no threadgate: nothing is hidden
-        gate, version = current or (records.threadgate_record(root), None)
-        before = list(gate.get("hiddenReplies") or [])
-        hidden = [uri for uri in before if uri != item.remote_id]
-        if hide:
-            hidden.append(item.remote_id)
-        if current is not None and set(hidden) == set(before):
-            return  # already as asked
-        if len(hidden) > records.MAX_HIDDEN_REPLIES:
-            raise Rejected(
-                _("Bluesky hides at most %(count)d replies in one thread.")
-                % {"count": records.MAX_HIDDEN_REPLIES}
-            )
-        with translated():
-            self.client.com.atproto.repo.put_record(
-                models.ComAtprotoRepoPutRecord.Data(
-                    repo=repo,
-                    collection=records.THREADGATE,
-                    rkey=rkey,
-                    record={**gate, "hiddenReplies": hidden},
-                    swap_record=version,
-                )
-            )
-
-    def _threadgate(self, rkey: str) -> tuple[dict[str, Any], str] | None:
-        """The thread's threadgate record (same record key as the thread's first post) and its
-        version, or None when the thread has none."""
-        try:
-            with translated():
-                found = self.client.com.atproto.repo.get_record(
-                    models.ComAtprotoRepoGetRecord.Params(
-                        repo=self.did, collection=records.THREADGATE, rkey=rkey
-                    )
-                )
-        except Rejected:
-            return None  # 400 RecordNotFound
-        value = found.value if isinstance(found.value, dict) else get_model_as_dict(found.value)
-        return dict(value), str(found.cid)
+        threadgate.change_hidden(self.client, self.did, item, hide=False)
 
     # --- InboxReader -------------------------------------------------------------------------------
 
@@ -591,3 +553,25 @@ class BlueskyConnector:
 
     def resume_from(self) -> Cursor | None:
         return self.stream_position
+
+    # --- PublicStreamer ----------------------------------------------------------------------------
+
+    async def public_stream(
+        self, terms: Sequence[str], since: Cursor | None
+    ) -> AsyncIterator[IncomingItem]:
+        """Every new public post containing one of `terms` (public_stream.py): from Jetstream
+        when KALRAV_BLUESKY_JETSTREAM_URL names one, else from the relay's or PDS's firehose."""
+        kind, stream = public_stream.open_stream(
+            jetstream=str(getattr(settings, "BLUESKY_JETSTREAM_URL", "") or ""),
+            base_url=str(self.context.config.get("relay_url") or self.service_url),
+            terms=terms,
+            since=since,
+            guard=self.transport.guard_websocket,
+        )
+        async for item in stream.items():
+            if stream.position is not None:
+                self.public_position = Cursor(f"{kind}:{stream.position}")
+            yield item
+
+    def public_resume_from(self) -> Cursor | None:
+        return self.public_position

@@ -69,8 +69,12 @@ class FirehoseStream:
         cursor: int | None = None,
         recv_timeout: float = 30.0,
         client_factory: Callable[..., Any] = AsyncFirehoseSubscribeReposClient,
+        pick: Callable[[Any], Iterable[IncomingItem]] | None = None,
     ) -> None:
         self.our_did = our_did
+        # Which posts of a commit to hand out: by default those that concern our account;
+        # listening's public stream (public_stream.py) passes its own.
+        self._pick = pick or (lambda commit: items_from_commit(commit, our_did))
         self.position = cursor
         params = {"cursor": cursor} if cursor is not None else None
         self._client = client_factory(
@@ -88,7 +92,7 @@ class FirehoseStream:
             # what was said while the connection was down would never come.
             self._client.update_params({"cursor": seq})
         if getattr(message, "py_type", "") == "com.atproto.sync.subscribeRepos#commit":
-            found = list(items_from_commit(message, self.our_did))
+            found = list(self._pick(message))
             for number, item in enumerate(found, start=1):
                 resume = seq if seq is None or number == len(found) else seq - 1
                 await self._queue.put((item, resume))

@@ -41,6 +41,7 @@ from kalrav.connectors.base import (
     OutgoingPost,
     Page,
     Problem,
+    PublicStreamer,
     PublishedRef,
     Publisher,
     SettingsField,
@@ -86,6 +87,7 @@ class MastodonConnector:
         InsightsReader,
         ListeningSource,
         Streamer,
+        PublicStreamer,
         Moderator,
         AccountVerifier,
         ConfigReader,
@@ -516,6 +518,26 @@ class MastodonConnector:
         return Page(items=tuple(items), cursor=Cursor(newest) if newest else since)
 
     # --- Streamer ------------------------------------------------------------------------------
+
+    def public_stream(
+        self, terms: Sequence[str], since: Cursor | None
+    ) -> AsyncIterator[IncomingItem]:
+        """Public statuses with a term as they arrive: the hashtag streams when every term is a
+        #tag, else the public stream filtered by the terms. No replay: `since` is ignored."""
+        return streaming.public_stream(
+            base_url=self._streaming_base(),
+            access_token=self.context.credentials.get("access_token", ""),
+            terms=terms,
+            http_options=self._http_options,
+        )
+
+    def public_resume_from(self) -> Cursor | None:
+        return None
+
+    def _streaming_base(self) -> str:
+        instance = self.context.config.get("instance") or {}
+        urls = (instance.get("configuration") or {}).get("urls") or {}
+        return streaming.http_base(urls.get("streaming") or self.instance_url)
 
     def stream(self, since: Cursor | None) -> AsyncIterator[IncomingItem]:
         """New mentions, replies and direct messages as they arrive (the user stream over SSE).

@@ -11,6 +11,7 @@ from functools import partial
 from typing import Any
 
 import regex
+from django.utils.translation import gettext_lazy as _
 
 from kalrav.connectors.base import (
     LengthUnit,
@@ -21,6 +22,7 @@ from kalrav.connectors.base import (
     MediaRules,
     NetworkRules,
     PollRules,
+    PostOption,
 )
 from kalrav.connectors.rules import grapheme_spans, measure_units
 from kalrav.connectors.text.tweet_text import extract_urls_with_indices
@@ -178,9 +180,45 @@ def rules_for_instance(instance: Mapping[str, Any] | None = None) -> NetworkRule
         ),
         threads=True,
         first_comment=True,
+        post_options=POST_OPTIONS,
+        adjust=_with_content_warning,
     )
 
 
+def _with_content_warning(rules: NetworkRules, options: Mapping[str, Any]) -> NetworkRules:
+    # The content warning counts towards the limit, as Mastodon's own length validator does.
+    warning = str(options.get("spoiler_text") or "")
+    if not warning:
+        return rules
+    url_length = rules.links.counted_as or URL_LENGTH
+    return replace(rules, measure=partial(measure, url_length=url_length, spoiler_text=warning))
+
+
+# POST /api/v1/statuses `visibility`, `spoiler_text` and `sensitive` (docs.joinmastodon.org
+# "statuses"); left out, the account's own default visibility applies.
+POST_OPTIONS = (
+    PostOption(
+        "visibility",
+        _("Visibility"),
+        choices=(
+            ("", _("The account's default")),
+            ("public", _("Public")),
+            ("unlisted", _("Quiet public (not in public timelines)")),
+            ("private", _("Followers only")),
+            ("direct", _("Mentioned people only")),
+        ),
+    ),
+    PostOption(
+        "spoiler_text",
+        _("Content warning"),
+        kind="text",
+        max_length=500,
+        help_text=_(
+            "Shown instead of the post until the reader opens it; counts towards the limit."
+        ),
+    ),
+    PostOption("sensitive", _("Mark the media as sensitive"), kind="bool", default=False),
+)
 RULES = rules_for_instance()
 
 

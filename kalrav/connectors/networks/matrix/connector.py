@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import SuspiciousFileOperation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from kalrav.connectors.account import AccountInfo, AccountVerifier
 from kalrav.connectors.base import (
@@ -87,31 +87,31 @@ class MatrixConnector:
     settings_fields: ClassVar[tuple[SettingsField, ...]] = (
         SettingsField(
             "homeserver_url",
-            _lazy("Homeserver address"),
+            gettext_lazy("Homeserver address"),
             kind="url",
-            help_text=_lazy(
+            help_text=gettext_lazy(
                 "The address your Matrix client connects to, such as https://matrix.example.org."
             ),
         ),
         SettingsField(
             "user_id",
-            _lazy("Matrix ID"),
-            help_text=_lazy("The account's full ID, such as @brand:example.org."),
+            gettext_lazy("Matrix ID"),
+            help_text=gettext_lazy("The account's full ID, such as @brand:example.org."),
         ),
         SettingsField(
             "access_token",
-            _lazy("Access token"),
+            gettext_lazy("Access token"),
             secret=True,
             kind="password",
-            help_text=_lazy(
+            help_text=gettext_lazy(
                 "Sign in as the account in a client of its own for Kalrav and copy its access token "
                 "(Element: Settings → Help & About). Signing that session out revokes it."
             ),
         ),
         SettingsField(
             "room",
-            _lazy("Room"),
-            help_text=_lazy(
+            gettext_lazy("Room"),
+            help_text=gettext_lazy(
                 "The room's alias (#community:example.org) or ID (!abc:example.org). The account "
                 "must have joined it; end-to-end encrypted rooms are not supported."
             ),

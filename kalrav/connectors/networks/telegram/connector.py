@@ -47,6 +47,7 @@ from kalrav.connectors.base import (
     Publisher,
     SettingsField,
 )
+from kalrav.connectors.declared import metrics
 from kalrav.connectors.errors import AuthExpired, Rejected
 from kalrav.connectors.http import HttpClient
 from kalrav.connectors.networks.telegram import mapping
@@ -496,4 +497,5 @@ class TelegramConnector:
 
     def channel_metrics(self) -> list[MetricRow]:
         count = self.api.read("getChatMemberCount", {"chat_id": self.chat_id})
-        return [MetricRow("members", int(count), timezone.now())]
+        # A channel's members are its audience: Kalrav's `followers` (kalrav.connectors.declared.metrics).
+        return [MetricRow(metrics.FOLLOWERS, int(count), timezone.now())]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -45,6 +46,19 @@ TOKEN_PATH = "/2/oauth2/token"  # noqa: S105 - a path, not a secret
 # tweet.write and media.write publish, tweet.read and users.read read the account and its
 # mentions, offline.access makes X issue a refresh token (without it the channel dies in 2 hours).
 SCOPES = ("tweet.read", "tweet.write", "users.read", "media.write", "offline.access")
+# Asked only when the operator turned direct messages on (KALRAV_X_DIRECT_MESSAGES): an app
+# whose access level lacks them would have every sign-in refused otherwise.
+DM_SCOPES = ("dm.read", "dm.write")
+
+
+def direct_messages() -> bool:
+    return bool(getattr(settings, "X_DIRECT_MESSAGES", False))
+
+
+def scopes() -> tuple[str, ...]:
+    return SCOPES + DM_SCOPES if direct_messages() else SCOPES
+
+
 # An access token is renewed this long before it expires, so no call leaves with one that dies
 # on the way.
 ACCESS_MARGIN = 300.0
@@ -58,6 +72,16 @@ def operator_app() -> tuple[str, str]:
             _("X is not set up on this Kalrav: the operator must set KALRAV_X_CLIENT_ID.")
         )
     return client_id, str(getattr(settings, "X_CLIENT_SECRET", "") or "")
+
+
+def api_base() -> str:
+    """X's API (setting KALRAV_X_API_URL): api.x.com, unless a stand-in X or a proxy is meant."""
+    return str(getattr(settings, "X_API_URL", "") or API_BASE).rstrip("/")
+
+
+def authorize_endpoint() -> str:
+    """X's sign-in page (setting KALRAV_X_AUTHORIZE_URL)."""
+    return str(getattr(settings, "X_AUTHORIZE_URL", "") or AUTHORIZE_URL)
 
 
 # --- The kept session ----------------------------------------------------------------------------
@@ -126,12 +150,12 @@ def authorization_url(client_id: str, *, redirect_uri: str, state: str, challeng
         "response_type": "code",
         "client_id": client_id,
         "redirect_uri": redirect_uri,
-        "scope": " ".join(SCOPES),
+        "scope": " ".join(scopes()),
         "state": state,
         "code_challenge": challenge,
         "code_challenge_method": "S256",
     }
-    return f"{AUTHORIZE_URL}?{urlencode(query)}"
+    return f"{authorize_endpoint()}?{urlencode(query)}"
 
 
 def _token_request(http: HttpClient, base_url: str, form: dict[str, str]) -> Mapping[str, Any]:
@@ -191,15 +215,27 @@ class Budget:
     reset: float
 
     @classmethod
-    def read(cls, response: httpx.Response) -> Budget | None:
+    def read(cls, response: httpx.Response, prefix: str = "x-rate-limit") -> Budget | None:
         try:
             return cls(
-                int(response.headers["x-rate-limit-limit"]),
-                int(response.headers["x-rate-limit-remaining"]),
-                float(response.headers["x-rate-limit-reset"]),
+                int(response.headers[f"{prefix}-limit"]),
+                int(response.headers[f"{prefix}-remaining"]),
+                float(response.headers[f"{prefix}-reset"]),
             )
         except (KeyError, ValueError):
             return None
+
+
+# The 24-hour limits X puts on posting, besides each endpoint's 15-minute window: per account
+# (user) and per app, shown beside the endpoint they were read from.
+# Kept as X's header names, untranslated: a budget's name is stored and read in any language.
+DAILY = (("x-user-limit-24hour", "24-hour, user"), ("x-app-limit-24hour", "24-hour, app"))
+_ID = re.compile(r"/\d+(?=/|$)")
+
+
+def family(method: str, path: str) -> str:
+    """The rate-limit family of a request, as X's documentation names it: ids become `:id`."""
+    return f"{method} {_ID.sub('/:id', path)}"
 
 
 def wait_seconds(response: httpx.Response, now: float) -> float | None:
@@ -217,6 +253,22 @@ def wait_seconds(response: httpx.Response, now: float) -> float | None:
     if not resets:
         return None
     return min(max(max(resets) - now, 0.0), MAX_RETRY_AFTER)
+
+
+class NoAccess(Rejected):
+    """X's 403 for what the app's access level (or the scopes granted) does not include."""
+
+
+def _no_access(path: str, response: httpx.Response) -> bool:
+    # A direct-message endpoint refuses only for access; elsewhere X says so in the problem's
+    # type (client-forbidden, reason client-not-enrolled), whose words would read as a bad token.
+    if path.startswith("/2/dm_"):
+        return True
+    try:
+        problem = response.json()
+    except ValueError:
+        return False
+    return isinstance(problem, dict) and "client-forbidden" in str(problem.get("type") or "")
 
 
 # --- The signed-in client ------------------------------------------------------------------------
@@ -271,15 +323,13 @@ class XApi:
     def call(self, method: str, path: str, *, budget: str = "", **kwargs: Any) -> Any:
         """The JSON answer of one request; a ConnectorError when X refused it."""
         tokens = self.tokens()
+        name = budget or family(method, path)
         try:
-            response = self._send(method, path, tokens, **kwargs)
+            response = self._send(method, path, tokens, name, **kwargs)
         except AuthExpired:
             # Revoked, or rotated away by another worker: renew once and try again.
             tokens = self.tokens(refused=tokens.encode())
-            response = self._send(method, path, tokens, **kwargs)
-        found = Budget.read(response)
-        if found is not None and budget:
-            self.budgets[budget] = found
+            response = self._send(method, path, tokens, name, **kwargs)
         if not response.content:
             return {}
         try:
@@ -287,14 +337,28 @@ class XApi:
         except ValueError:
             raise Transient(_("X answered with something other than JSON.")) from None
 
-    def _send(self, method: str, path: str, tokens: Tokens, **kwargs: Any) -> httpx.Response:
+    def _keep_budgets(self, name: str, response: httpx.Response) -> None:
+        found = Budget.read(response)
+        if found is not None:
+            self.budgets[name] = found
+        for prefix, label in DAILY:
+            daily = Budget.read(response, prefix)
+            if daily is not None:
+                self.budgets[f"{name} ({label})"] = daily
+
+    def _send(
+        self, method: str, path: str, tokens: Tokens, budget: str, **kwargs: Any
+    ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {tokens.access_token}"}
         response = self.http.send_once(method, f"{self.base_url}{path}", headers=headers, **kwargs)
+        self._keep_budgets(budget, response)  # a 429 says the most about them
         if response.status_code == 429:
             raise RateLimited(
                 _("X's rate limit: %(reason)s") % {"reason": server_message(response)},
                 retry_after=wait_seconds(response, self.clock()),
             )
+        if response.status_code == 403 and _no_access(path, response):
+            raise NoAccess(server_message(response))
         # X's 403 (duplicate text, a suspended account, a missing scope) reads as a refusal.
         error = error_for(response)
         if error is not None:

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from kalrav.connectors.account import (
     AccountInfo,
@@ -36,23 +36,29 @@ from kalrav.connectors.base import (
     Cursor,
     InboxReader,
     IncomingItem,
+    InsightsReader,
+    ItemKind,
     MediaItem,
     MediaKind,
+    MetricRow,
     NetworkRules,
     OutgoingPost,
     Page,
     Problem,
     PublishedRef,
     Publisher,
+    RateBudget,
+    RateBudgetReporter,
     Reconciler,
     SettingsField,
 )
 from kalrav.connectors.errors import Rejected, Transient
 from kalrav.connectors.http import HttpClient
-from kalrav.connectors.networks.x import client, mapping
+from kalrav.connectors.networks.x import activity, client, insights, mapping, messages
 from kalrav.connectors.networks.x.rules import RULES
 from kalrav.connectors.rules import validate_post
 from kalrav.connectors.sessions import KeptInMemory
+from kalrav.connectors.webhooks import AppDelivery, AppWebhookReceiver, HandshakeAnswer
 
 MediaReader = Callable[[MediaItem], bytes]
 REPLY_SETTINGS = ("following", "mentionedUsers", "subscribers", "verified")
@@ -88,19 +94,22 @@ class XConnector:
         Publisher,
         Reconciler,
         InboxReader,
+        InsightsReader,
+        RateBudgetReporter,
         AccountVerifier,
         CredentialRefresher,
         OAuthConnect,
+        AppWebhookReceiver,
     )
     # The operator's X app is in settings and accounts sign in on x.com (OAuthConnect); a refresh
     # token made with that app elsewhere (X's xurl tool) may be pasted instead.
     settings_fields: ClassVar[tuple[SettingsField, ...]] = (
         SettingsField(
             "refresh_token",
-            _lazy("OAuth 2.0 refresh token"),
+            gettext_lazy("OAuth 2.0 refresh token"),
             secret=True,
             kind="password",
-            help_text=_lazy(
+            help_text=gettext_lazy(
                 "Made with this Kalrav's X app and the offline.access scope. Kalrav trades it "
                 "for a new one at first use, so the tool that made it can no longer use it."
             ),
@@ -115,14 +124,14 @@ class XConnector:
         read_media: MediaReader = read_from_storage,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
-        base_url: str = client.API_BASE,
+        base_url: str = "",
     ) -> None:
         self.context = context
         self.http_options = dict(http_options or {})
         self.read_media = read_media
         self.sleep = sleep
         self.clock = clock
-        self.base_url = base_url
+        self.base_url = base_url or client.api_base()
         self._api: client.XApi | None = None
 
     def close(self) -> None:
@@ -176,8 +185,9 @@ class XConnector:
         code: str,
         *,
         http_options: Mapping[str, Any] | None = None,
-        base_url: str = client.API_BASE,
+        base_url: str = "",
     ) -> Connection:
+        base_url = base_url or client.api_base()
         with HttpClient(**dict(http_options or {})) as http:
             tokens = client.exchange_code(
                 http,
@@ -196,7 +206,11 @@ class XConnector:
         )
 
     def verify(self) -> AccountInfo:
-        return _me(self.api)
+        """The account, and its subscription to the app's Account Activity webhook where the
+        operator registered one (asking again mends a subscription removed by hand)."""
+        account = _me(self.api)
+        activity.subscribe(self.api)
+        return account
 
     def refresh(self) -> RenewedCredentials:
         """Renew the tokens now, through the keeper, which keeps the new pair. Nothing is handed
@@ -335,6 +349,9 @@ class XConnector:
     def reconcile(
         self, post: OutgoingPost, *, idempotency_key: str, not_before: datetime
     ) -> PublishedRef | None:
+        conversation = messages.conversation_of(post.reply_to.url if post.reply_to else "")
+        if conversation:  # an answer to a direct message: look in its conversation
+            return messages.find_sent(self.api, self.user_id, conversation, post.text, not_before)
         recent = self._recent(not_before - CLOCK_SKEW)
         parts = [post, *post.thread]
         if post.first_comment:
@@ -379,12 +396,45 @@ class XConnector:
     # --- InboxReader -------------------------------------------------------------------------------
 
     def fetch_inbox(self, since: Cursor | None) -> Page:
-        """Mentions and replies since the cursor's post id. The first fetch reads the newest
-        page only: a channel connected today does not import its whole history."""
-        since_id, not_before = _read_cursor(since)
+        """Mentions and replies since the cursor's post id, then direct messages where they
+        are on. The first fetch reads the newest page only: a channel connected today does not
+        import its whole history."""
+        kept = _read_cursor(since)
         now = self.clock()
-        if not_before > now:
-            return Page((), since)  # within the rate budget: the next poll is not due yet
+        mentions, mentions_due = self._mentions(kept, now)
+        dms, dm_state = self._messages(kept, now)
+        items = tuple(
+            sorted(
+                (*mentions, *dms), key=lambda item: (item.created_at, _as_number(item.remote_id))
+            )
+        )
+        state = {**kept, **mentions_due, **dm_state}
+        denied = client.direct_messages() and state.get("dm_denied_at")
+        return Page(items, _cursor(state), notice=messages.denied_notice() if denied else "")
+
+    def _messages(self, kept: Mapping[str, Any], now: float) -> tuple[list[IncomingItem], dict]:
+        if not client.direct_messages():
+            return [], {}
+        denied = float(kept.get("dm_denied_at") or 0)
+        if denied and now - denied < messages.DENIED_RETRY.total_seconds():
+            return [], {}  # X said no: ask again a day later, not at every poll
+        if float(kept.get("dm_not_before") or 0) > now:
+            return [], {}
+        try:
+            items, newest = messages.fetch(
+                self.api, self.user_id, str(kept.get("dm_since_id") or "")
+            )
+        except client.NoAccess:
+            # The access level (or the scopes granted) has no direct messages: said on the
+            # channel, not as an error, and mentions keep arriving.
+            return [], {"dm_denied_at": round(now, 3)}
+        due = self._next_poll(now, messages.DM_EVENTS)
+        return items, {"dm_since_id": newest, "dm_not_before": round(due, 3), "dm_denied_at": 0}
+
+    def _mentions(self, kept: Mapping[str, Any], now: float) -> tuple[list[IncomingItem], dict]:
+        since_id = str(kept.get("since_id") or "")
+        if float(kept.get("not_before") or 0) > now:
+            return [], {}  # within the rate budget: the next poll is not due yet
         params: dict[str, Any] = {
             "max_results": 100,
             "post.fields": POST_FIELDS,
@@ -412,20 +462,57 @@ class XConnector:
             if not token:
                 break
             params["pagination_token"] = token
-        items.sort(key=lambda item: _as_number(item.remote_id))
-        return Page(tuple(items), _cursor(newest, self._next_poll(now)))
+        return items, {"since_id": newest, "not_before": round(self._next_poll(now, MENTIONS), 3)}
 
-    def _next_poll(self, now: float) -> float:
+    def _next_poll(self, now: float, family: str) -> float:
         """Spread what is left of the window over the time left in it."""
-        budget = self.api.budgets.get(MENTIONS)
+        budget = self.api.budgets.get(family)
         if budget is None or budget.reset <= now:
             return 0.0
         return now + (budget.reset - now) / (budget.remaining + 1)
 
     def reply(self, to: IncomingItem, post: OutgoingPost, *, idempotency_key: str) -> PublishedRef:
+        if to.kind == ItemKind.DIRECT_MESSAGE:
+            return messages.send(self.api, to, post.text)
         return self.publish(
             replace(post, reply_to=PublishedRef(to.remote_id)), idempotency_key=idempotency_key
         )
+
+    # --- InsightsReader ------------------------------------------------------------------------
+
+    def post_metrics(self, refs: Sequence[PublishedRef]) -> list[MetricRow]:
+        return insights.post_metrics(self.api, refs, datetime.fromtimestamp(self.clock(), UTC))
+
+    def channel_metrics(self) -> list[MetricRow]:
+        return insights.channel_metrics(self.api, datetime.fromtimestamp(self.clock(), UTC))
+
+    # --- RateBudgetReporter --------------------------------------------------------------------
+
+    def rate_budgets(self) -> list[RateBudget]:
+        """What X's headers said on this connector's calls: nothing when it made none."""
+        if self._api is None:
+            return []
+        return [
+            RateBudget(
+                name,
+                budget.remaining,
+                budget.limit,
+                datetime.fromtimestamp(budget.reset, UTC) if budget.reset else None,
+            )
+            for name, budget in sorted(self._api.budgets.items())
+        ]
+
+    # --- AppWebhookReceiver (the Account Activity webhook, activity.py) -------------------------
+
+    @classmethod
+    def answer_handshake(
+        cls, query: Mapping[str, str], headers: Mapping[str, str]
+    ) -> HandshakeAnswer | None:
+        return activity.handshake(query)
+
+    @classmethod
+    def receive_for_app(cls, headers: Mapping[str, str], body: bytes) -> AppDelivery:
+        return activity.receive(headers, body)
 
 
 def _me(api: client.XApi) -> AccountInfo:
@@ -452,15 +539,17 @@ def _as_number(post_id: str) -> int:
     return int(post_id) if post_id.isdigit() else 0
 
 
-def _read_cursor(cursor: Cursor | None) -> tuple[str, float]:
+def _read_cursor(cursor: Cursor | None) -> dict[str, Any]:
+    """since_id and not_before for mentions; dm_since_id, dm_not_before and dm_denied_at (when
+    X last refused direct messages) for messages."""
     if cursor is None:
-        return "", 0.0
+        return {}
     try:
         data = json.loads(cursor.value)
-        return str(data.get("since_id") or ""), float(data.get("not_before") or 0)
-    except (ValueError, TypeError, AttributeError):
-        return "", 0.0
+    except (ValueError, TypeError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
-def _cursor(since_id: str, not_before: float) -> Cursor:
-    return Cursor(json.dumps({"since_id": since_id, "not_before": round(not_before, 3)}))
+def _cursor(values: Mapping[str, Any]) -> Cursor:
+    return Cursor(json.dumps(dict(values), sort_keys=True))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kalrav.connectors.base import (
     LengthUnit,
@@ -16,6 +17,7 @@ from kalrav.connectors.base import (
     MediaRules,
     NetworkRules,
     PollRules,
+    PostOption,
 )
 from kalrav.connectors.rules import Problem, index_from_utf16
 from kalrav.connectors.text.tweet_text import ParsedResult, parse_tweet
@@ -112,4 +114,18 @@ RULES = NetworkRules(
     threads=True,
     first_comment=True,
     checks=(invalid_characters,),
+    # POST /2/tweets `reply_settings` (docs.x.com "Create Post"); left out, everyone may reply.
+    post_options=(
+        PostOption(
+            "reply_settings",
+            gettext_lazy("Who can reply"),
+            choices=(
+                ("", gettext_lazy("Everyone")),
+                ("following", gettext_lazy("Accounts you follow")),
+                ("mentionedUsers", gettext_lazy("Only accounts you mention")),
+                ("subscribers", gettext_lazy("Only your subscribers")),
+                ("verified", gettext_lazy("Only verified accounts")),
+            ),
+        ),
+    ),
 )

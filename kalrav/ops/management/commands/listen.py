@@ -4,8 +4,8 @@ import signal
 
 from django.core.management.base import BaseCommand
 
-from kalrav import streams
 from kalrav.nlp.services import warm_up_in_background
+from kalrav.ops import streams
 
 log = logging.getLogger("kalrav.listen")
 

@@ -25,6 +25,8 @@ from kalrav.connectors.base import (
     MediaKind,
     OutgoingPost,
     PublishedRef,
+    PublishQuota,
+    RateBudgetReporter,
     Reconciler,
 )
 from kalrav.connectors.checks import check_connectors
@@ -144,7 +146,11 @@ def _nested(type_name) -> bool:
 def test_declares_every_capability_and_passes_the_system_check():
     # Every capability but editing (Bluesky has no way to change a published post) and
     # reconciling (a resend names the same record: there is nothing to look for).
-    assert set(BlueskyConnector.capabilities) == (set(CAPABILITIES) - {Editor, Reconciler}) | {
+    # Bluesky caps no posts per account window (no PublishQuota) and sends no usage headers
+    # to report (no RateBudgetReporter).
+    assert set(BlueskyConnector.capabilities) == (
+        set(CAPABILITIES) - {Editor, Reconciler, PublishQuota, RateBudgetReporter}
+    ) | {
         AccountVerifier,
         CredentialRefresher,
     }

@@ -14,7 +14,20 @@ import httpx
 import pytest
 import respx
 
-from kalrav.connectors.base import ConnectorContext
+from kalrav.connectors.account import AccountVerifier, CredentialRefresher
+from kalrav.connectors.base import (
+    ConnectorContext,
+    IdempotentPublisher,
+    InboxReader,
+    InsightsReader,
+    ListeningSource,
+    Moderator,
+    PublicStreamer,
+    Publisher,
+    ReplyHider,
+    ResumableStreamer,
+    Streamer,
+)
 from kalrav.connectors.networks.bluesky.client import Transport
 from kalrav.connectors.networks.bluesky.connector import BlueskyConnector
 from kalrav.connectors.testing import ConnectorContract, Held, recorded
@@ -118,6 +131,22 @@ class FakePds:
 
 class TestBlueskyContract(ConnectorContract):
     connector_class = BlueskyConnector
+    expected_capabilities = frozenset(
+        {
+            Publisher,
+            IdempotentPublisher,
+            InboxReader,
+            InsightsReader,
+            ListeningSource,
+            Streamer,
+            ResumableStreamer,
+            PublicStreamer,
+            Moderator,
+            ReplyHider,
+            AccountVerifier,
+            CredentialRefresher,
+        }
+    )
     fixtures = FIXTURES
 
     @pytest.fixture

@@ -22,6 +22,8 @@ from kalrav.connectors.base import (
     OutgoingPost,
     Poll,
     PublishedRef,
+    PublishQuota,
+    RateBudgetReporter,
     Reconciler,
     ReplyHider,
     ResumableStreamer,
@@ -57,9 +59,11 @@ def statuses_route(api, *replies):
 def test_declares_every_capability_it_implements():
     # Mastodon cannot hide a reply from a thread, resends its key rather than searching for a
     # post, and its streaming API has no position to resume from (polling fills a gap): everything
-    # but ReplyHider, Reconciler and ResumableStreamer, and signing in on the server's page.
+    # but ReplyHider, Reconciler, ResumableStreamer, PublishQuota and RateBudgetReporter, and
+    # signing in on the server's page.
     assert set(MastodonConnector.capabilities) == (
-        set(CAPABILITIES) - {ReplyHider, Reconciler, ResumableStreamer}
+        set(CAPABILITIES)
+        - {ReplyHider, Reconciler, ResumableStreamer, PublishQuota, RateBudgetReporter}
     ) | {
         AccountVerifier,
         ConfigReader,

@@ -14,6 +14,18 @@ import httpx
 import pytest
 import respx
 
+from kalrav.connectors.account import AccountVerifier, ConfigReader, OAuthConnect
+from kalrav.connectors.base import (
+    Editor,
+    IdempotentPublisher,
+    InboxReader,
+    InsightsReader,
+    ListeningSource,
+    Moderator,
+    PublicStreamer,
+    Publisher,
+    Streamer,
+)
 from kalrav.connectors.networks.mastodon.connector import MastodonConnector
 from kalrav.connectors.networks.mastodon.tests import payloads
 from kalrav.connectors.networks.mastodon.tests.conftest import make_connector
@@ -92,6 +104,22 @@ class FakeMastodon:
 
 class TestMastodonContract(ConnectorContract):
     connector_class = MastodonConnector
+    expected_capabilities = frozenset(
+        {
+            Publisher,
+            IdempotentPublisher,
+            Editor,
+            InboxReader,
+            InsightsReader,
+            ListeningSource,
+            Streamer,
+            PublicStreamer,
+            Moderator,
+            AccountVerifier,
+            ConfigReader,
+            OAuthConnect,
+        }
+    )
     fixtures = FIXTURES
 
     @pytest.fixture

@@ -15,7 +15,16 @@ import httpx
 import pytest
 import respx
 
-from kalrav.connectors.base import ConnectorContext
+from kalrav.connectors.account import AccountVerifier
+from kalrav.connectors.base import (
+    ConnectorContext,
+    IdempotentPublisher,
+    InboxReader,
+    Moderator,
+    Publisher,
+    ResumableStreamer,
+    Streamer,
+)
 from kalrav.connectors.networks.matrix.client import new_http
 from kalrav.connectors.networks.matrix.connector import MatrixConnector
 from kalrav.connectors.networks.matrix.tests.fakes import (
@@ -119,6 +128,17 @@ class FakeHomeserver:
 
 class TestMatrixContract(ConnectorContract):
     connector_class = MatrixConnector
+    expected_capabilities = frozenset(
+        {
+            Publisher,
+            IdempotentPublisher,
+            InboxReader,
+            Streamer,
+            ResumableStreamer,
+            Moderator,
+            AccountVerifier,
+        }
+    )
     fixtures = FIXTURES
 
     @pytest.fixture

@@ -12,7 +12,18 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from kalrav.connectors.base import ConnectorContext, Cursor, OutgoingPost, PublishedRef, opened
+from kalrav.connectors.account import AccountVerifier
+from kalrav.connectors.base import (
+    ConnectorContext,
+    Cursor,
+    InboxReader,
+    InsightsReader,
+    OutgoingPost,
+    PublishedRef,
+    Publisher,
+    Reconciler,
+    opened,
+)
 from kalrav.connectors.errors import Transient
 from kalrav.connectors.networks.sandbox.connector import SandboxConnector
 from kalrav.connectors.testing import ConnectorContract, Held, recorded
@@ -90,6 +101,15 @@ class FakeSandbox:
 
 class TestSandboxContract(ConnectorContract):
     connector_class = SandboxConnector
+    expected_capabilities = frozenset(
+        {
+            Publisher,
+            Reconciler,
+            InboxReader,
+            InsightsReader,
+            AccountVerifier,
+        }
+    )
     fixtures = FIXTURES
 
     @pytest.fixture

@@ -12,11 +12,20 @@ import httpx
 import pytest
 import respx
 
-from kalrav.connectors.base import ConnectorContext
+from kalrav.connectors.account import AccountVerifier
+from kalrav.connectors.base import (
+    ConnectorContext,
+    Editor,
+    InboxReader,
+    InsightsReader,
+    Moderator,
+    Publisher,
+)
 from kalrav.connectors.http import HttpClient
 from kalrav.connectors.networks.telegram import mapping
 from kalrav.connectors.networks.telegram.connector import TelegramConnector
 from kalrav.connectors.testing import ConnectorContract, Held, recorded
+from kalrav.connectors.webhooks import WebhookReceiver
 
 from .conftest import API, FIXTURES, TELEGRAM_ADDRESS, TOKEN, fixture
 
@@ -85,6 +94,17 @@ class FakeBotApi:
 
 class TestTelegramContract(ConnectorContract):
     connector_class = TelegramConnector
+    expected_capabilities = frozenset(
+        {
+            Publisher,
+            Editor,
+            InboxReader,
+            InsightsReader,
+            Moderator,
+            AccountVerifier,
+            WebhookReceiver,
+        }
+    )
     fixtures = FIXTURES
     text_refusal = "error_400_too_long"
 

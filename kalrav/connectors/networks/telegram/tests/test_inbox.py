@@ -192,7 +192,7 @@ def test_find_recent_matches_an_echo_of_the_same_post(connector, telegram):
 def test_channel_members_are_counted(connector, telegram):
     route = telegram.get("/getChatMemberCount").mock(return_value=answer("getChatMemberCount"))
     (row,) = connector.channel_metrics()
-    assert row.metric == "members" and row.value == 12873 and row.remote_id == ""
+    assert row.metric == "followers" and row.value == 12873 and row.remote_id == ""
     assert sent(route) == {"chat_id": "@kalrav_news"}
 
 

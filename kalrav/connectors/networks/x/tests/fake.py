@@ -59,6 +59,11 @@ class FakeX:
         self._ids = itertools.count(1_800_000_000_000_000_001)
         self._serial = itertools.count(2)
         self.access, self.refresh = "access-1", "refresh-1"
+        self.dms: list[dict[str, Any]] = []  # direct message events, oldest first
+        self.dm_access = True  # False: the app's access level has no direct messages
+        self.subscriptions: list[str] = []  # Account Activity webhooks the account is on
+        self.metrics: dict[str, dict[str, Any]] = {}  # post id -> its figures, by group
+        self.daily_headers: dict[str, str] = {}  # x-user-limit-24hour-* on POST /2/tweets
         router.route(host="api.x.com").mock(side_effect=self._handle)
 
     # --- what the contract test asks -----------------------------------------------------------
@@ -126,13 +131,32 @@ class FakeX:
             self.tweets = [t for t in self.tweets if t["id"] != request.url.path.rsplit("/", 1)[1]]
             return httpx.Response(200, json={"data": {"deleted": before != len(self.tweets)}})
         if template == "/2/users/me":
-            return recorded(FIXTURES, "users_me").response()
+            answer = recorded(FIXTURES, "users_me").response()
+            if "public_metrics" in request.url.params.get("user.fields", ""):
+                body = json.loads(answer.content)
+                body["data"]["public_metrics"] = USER_FIGURES
+                return httpx.Response(200, json=body)
+            return answer
         if template == "/2/users/{id}/tweets":
             return self._timeline(request)
         if template == "/2/users/{id}/mentions":
             return self._mentions(request)
         if template.startswith("/2/media"):
             return self._media(request, template)
+        if template.startswith(("/2/dm_events", "/2/dm_conversations")):
+            return self._messages(request, template)
+        if (method, template) == ("GET", "/2/tweets"):
+            return self._lookup(request)
+        if template == "/2/account_activity/webhooks/{webhook_id}/subscriptions/all":
+            webhook = request.url.path.split("/")[4]
+            if not self.dm_access:
+                return httpx.Response(403, json={"code": 453, "message": "Not on this level."})
+            if webhook in self.subscriptions:
+                return httpx.Response(
+                    409, json={"code": 355, "message": "Subscription already exists."}
+                )
+            self.subscriptions.append(webhook)
+            return httpx.Response(200, json={"data": {"subscribed": True}})
         raise AssertionError(f"the fake does not answer {method} {template}")
 
     def _create(self, request: httpx.Request) -> httpx.Response:
@@ -148,7 +172,9 @@ class FakeX:
             self._lose_next = False
             raise httpx.ReadTimeout("answer lost", request=request)
         created = recorded(FIXTURES, "post_created")
-        return created.response({"data": {"id": tweet["id"], "text": _shown(tweet)[0]}})
+        answer = created.response({"data": {"id": tweet["id"], "text": _shown(tweet)[0]}})
+        answer.headers.update(self.daily_headers)
+        return answer
 
     def _timeline(self, request: httpx.Request) -> httpx.Response:
         start = request.url.params.get("start_time", "")
@@ -214,6 +240,96 @@ class FakeX:
             )
         raise AssertionError(template)
 
+    # --- direct messages and figures ------------------------------------------------------------
+
+    def receive_dm(self, text: str, *, sender: str = "9876543210") -> str:
+        event = {
+            "id": str(next(self._ids)),
+            "event_type": "MessageCreate",
+            "text": text,
+            "sender_id": sender,
+            "dm_conversation_id": _pair(sender, OWN_ID),
+            "created_at": _now(),
+        }
+        self.dms.append(event)
+        return event["id"]
+
+    def _messages(self, request: httpx.Request, template: str) -> httpx.Response:
+        if not self.dm_access:
+            return httpx.Response(
+                403,
+                json={
+                    "code": 453,
+                    "message": "You currently have access to a subset of X API "
+                    "V2 endpoints and limited v1.1 endpoints only.",
+                },
+            )
+        if request.method == "POST":
+            if template.startswith("/2/dm_conversations/with/"):
+                conversation = _pair(request.url.path.split("/")[4], OWN_ID)
+            else:
+                conversation = request.url.path.split("/")[3]
+            event = {
+                "id": str(next(self._ids)),
+                "event_type": "MessageCreate",
+                "text": json.loads(request.content)["text"],
+                "sender_id": OWN_ID,
+                "dm_conversation_id": conversation,
+                "created_at": _now(),
+            }
+            self.dms.append(event)
+            if self._lose_next:
+                self._lose_next = False
+                raise httpx.ReadTimeout("answer lost", request=request)
+            data = {"dm_conversation_id": conversation, "dm_event_id": event["id"]}
+            return httpx.Response(201, json={"data": data})
+        events = list(reversed(self.dms))  # newest first, as X lists them
+        if template == "/2/dm_conversations/{id}/dm_events":
+            wanted = request.url.path.split("/")[3]
+            events = [e for e in events if e["dm_conversation_id"] == wanted]
+        start = int(request.url.params.get("pagination_token", "0" * 16))
+        size = int(request.url.params.get("max_results") or 100)
+        page = events[start : start + size]
+        users = recorded(FIXTURES, "mention").body["includes"]["users"]
+        body: dict[str, Any] = {"data": page, "meta": {"result_count": len(page)}}
+        if page:
+            body["includes"] = {"users": users}
+        if start + size < len(events):
+            body["meta"]["next_token"] = f"{start + size:016d}"
+        return httpx.Response(200, json=body, headers=self.rate_headers)
+
+    def _lookup(self, request: httpx.Request) -> httpx.Response:
+        """X gives the private figures only for the account's posts under 30 days old; for
+        others the post is left out and an error names it."""
+        fields = request.url.params.get("post.fields", "").split(",")
+        private = "non_public_metrics" in fields or "organic_metrics" in fields
+        data, errors = [], []
+        for post_id in request.url.params["ids"].split(","):
+            figures = self.metrics.get(post_id)
+            if figures is None:
+                continue
+            if private and (figures["author_id"] != OWN_ID or figures["age_days"] >= 30):
+                errors.append(
+                    {
+                        "type": "https://api.x.com/2/problems/not-authorized-for-field",
+                        "title": "Field Authorization Error",
+                        "detail": "Sorry, you are not authorized to access non_public_metrics.",
+                        "field": "non_public_metrics",
+                        "resource_id": post_id,
+                        "resource_type": "tweet",
+                    }
+                )
+                continue
+            post = {"id": post_id, "text": "x", "public_metrics": figures["public_metrics"]}
+            for group in ("non_public_metrics", "organic_metrics"):
+                if group in fields:
+                    post[group] = figures[group]
+            data.append(post)
+        body: dict[str, Any] = {"data": data}
+        if errors:
+            body["errors"] = errors
+        return httpx.Response(200, json=body)
+
     def grant(self, challenge: str) -> str:
         code = f"code-{len(self.codes)}"
         self.codes[code] = challenge
@@ -237,6 +353,19 @@ class FakeX:
         answer = copy.deepcopy(recorded(FIXTURES, "token").body)
         answer.update(access_token=self.access, refresh_token=self.refresh)
         return httpx.Response(200, json=answer)
+
+
+USER_FIGURES = {
+    "followers_count": 1520,
+    "following_count": 88,
+    "post_count": 431,
+    "listed_count": 7,
+}
+
+
+def _pair(a: str, b: str) -> str:
+    low, high = sorted((a, b), key=int)
+    return f"{low}-{high}"
 
 
 def _now() -> str:

@@ -1,0 +1,1 @@
+"""Where mentions come from: RSS and Atom feeds, and connected channels' network search."""

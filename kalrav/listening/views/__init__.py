@@ -1,0 +1,1 @@
+"""Listening's pages: monitors (with the query preview), mentions, and sources."""
