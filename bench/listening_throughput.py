@@ -9,8 +9,13 @@ with a fixed seed, from the stream's own vocabulary with every operator of the q
 
 Measured on one core, in the same run: plain `json.loads` of each line (the ceiling: no
 listening can be faster than reading its input), the compiled matcher on the decoded posts
-(matching alone), both together, and a naive first version, one regex per monitor tried on
-every post (it only looks for the monitors' positive words, so it does less than the matcher).
+(matching alone), both together, a naive first version, one regex per monitor tried on every
+post (it only looks for the monitors' positive words, so it does less than the matcher), and the
+path listening intake takes (end to end): decoding, then in batches of a stream source's size
+`kalrav.listening.intake.take.read` (language identification and fast sentiment of every item,
+as intake reads each fresh item, matched or not), then the matcher with the item's language.
+Only storing is left out (the database is measured by other benches). Language identification
+and sentiment are also timed alone on the same texts, to say where the end-to-end time goes.
 Rates are posts per CPU second of this process, so other work on the machine does not count
 against them; wall-clock rates are printed too. The last line of output is one JSON object.
 """
@@ -27,7 +32,10 @@ import random
 import re
 import sys
 import time
+from collections.abc import Callable, Hashable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -37,11 +45,20 @@ import django  # noqa: E402
 
 django.setup()
 
+from kalrav.listening.intake.take import Collected, read  # noqa: E402
 from kalrav.listening.query import Matcher, Post, parse  # noqa: E402
 from kalrav.listening.query import words as text_words  # noqa: E402
 from kalrav.listening.query.evaluate import Seen  # noqa: E402
 from kalrav.listening.query.tree import Field, Hashtag, Mention, Node, Phrase, Term  # noqa: E402
+from kalrav.listening.sources.streams import FLUSH_ITEMS  # noqa: E402
+from kalrav.nlp.services import (  # noqa: E402
+    language_identifier,
+    sentiment_domain,
+    sentiment_model,
+    settings,
+)
 
+T = TypeVar("T")
 SITES = [f"site{n}.example" for n in range(40)] + ["news.example.com", "blog.example.org"]
 # Syllables of each script (consonant with vowel sign, virama conjuncts, accented Greek) for
 # a made-up vocabulary when the shared data is absent.
@@ -100,7 +117,7 @@ def to_lines(stream: list[tuple[str, str]], count: int, rng: random.Random) -> l
     ]
 
 
-def monitors(posts: list[dict], count: int, rng: random.Random) -> dict[int, Node]:
+def monitors(posts: list[dict], count: int, rng: random.Random) -> dict[Hashable, Node]:
     """Queries over the stream's mid-frequency words: common enough to match now and then,
     rare enough to be what a brand or a topic looks like."""
     frequency: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
@@ -124,7 +141,7 @@ def monitors(posts: list[dict], count: int, rng: random.Random) -> dict[int, Nod
     pools = {language: pool for language, pool in pools.items() if len(pool) >= 5}
     tag_pool = [tag for tag, _ in tags.most_common(300)] or ["tea"]
     authors = sorted({post["author"] for post in posts[:5000]})
-    queries: dict[int, Node] = {}
+    queries: dict[Hashable, Node] = {}
     for number in range(count):
         language = rng.choice(sorted(pools))
         pool = pools[language]
@@ -176,7 +193,7 @@ def positive_words(node: Node) -> list[str]:
     return [word for child in children for word in positive_words(child)]
 
 
-def naive_regexes(queries: dict[int, Node]) -> list[re.Pattern[str]]:
+def naive_regexes(queries: dict[Hashable, Node]) -> list[re.Pattern[str]]:
     """What a first version does: one regex per monitor, searched in every post."""
     compiled = []
     for tree in queries.values():
@@ -186,7 +203,48 @@ def naive_regexes(queries: dict[int, Node]) -> list[re.Pattern[str]]:
     return compiled
 
 
-def timed(function) -> tuple[float, float, object]:
+def collected(post: dict) -> Collected:
+    """A decoded line as a stream source hands it to intake (sources.network.collected)."""
+    return Collected(
+        text=post["text"],
+        published_at=datetime.now(UTC),
+        url=post["url"],
+        network="bluesky",
+        author_handle=post["author"],
+        language=post["lang"],
+    )
+
+
+def intake_path(lines: list[str], matcher: Matcher) -> list[tuple[list, str]]:
+    """Decode, read (language and fast sentiment) and match, as intake does, batch by batch."""
+    out = []
+    for start in range(0, len(lines), FLUSH_ITEMS):
+        items = [collected(json.loads(line)) for line in lines[start : start + FLUSH_ITEMS]]
+        for item, (language, found) in zip(items, read(items), strict=True):
+            post = Post(item.full_text, language, item.author_handle, item.url, item.hashtags)
+            out.append((matcher.match(post), found.sentiment))
+    return out
+
+
+def stages(lines: list[str], rounds: int) -> dict[str, float]:
+    """CPU seconds per post of language identification and of fast sentiment alone (best of
+    `rounds`), on the texts and batches of the end-to-end leg, as classify_batch runs them."""
+    identifier, model, limit = language_identifier(), sentiment_model(), settings().max_chars
+    texts = [json.loads(line)["text"][:limit] for line in lines]
+    batches = [texts[start : start + FLUSH_ITEMS] for start in range(0, len(texts), FLUSH_ITEMS)]
+    found = [identifier.detect_batch(batch) for batch in batches]
+    domains = [[sentiment_domain(r) for r in batch] for batch in found]
+    language_cpu = min(
+        timed(lambda: [identifier.detect_batch(b) for b in batches])[1] for _ in range(rounds)
+    )
+    sentiment_cpu = min(
+        timed(lambda: [model.predict(b, d) for b, d in zip(batches, domains, strict=True)])[1]
+        for _ in range(rounds)
+    )
+    return {"language": language_cpu / len(texts), "sentiment": sentiment_cpu / len(texts)}
+
+
+def timed(function: Callable[[], T]) -> tuple[float, float, T]:
     wall, cpu = time.perf_counter(), time.process_time()
     result = function()
     return time.perf_counter() - wall, time.process_time() - cpu, result
@@ -199,6 +257,9 @@ def main() -> None:
     parser.add_argument("--monitors", type=int, default=1000)
     parser.add_argument("--naive-posts", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--end-to-end-posts", type=int, default=10000, help="posts for the intake-path leg"
+    )
     args = parser.parse_args()
     rng = random.Random(19)
 
@@ -254,6 +315,41 @@ def main() -> None:
         }
         print(f"{name}: {results[name]['posts_per_cpu_second']:,} posts per CPU second")
 
+    # The intake path is 10-40 times slower than matching: a slice of the stream (the same
+    # interleaving of the 12 sets, so the same mix of languages) keeps the run short.
+    sample_lines = lines[: args.end_to_end_posts]
+    read([collected(json.loads(line)) for line in sample_lines[:FLUSH_ITEMS]])  # load the models
+    best_cpu = best_wall = float("inf")
+    for _ in range(args.rounds):
+        wall, cpu, _ = timed(lambda: intake_path(sample_lines, matcher))
+        best_cpu, best_wall = min(best_cpu, cpu), min(best_wall, wall)
+    results["intake_path"] = {
+        "posts_per_cpu_second": round(len(sample_lines) / best_cpu),
+        "posts_per_wall_second": round(len(sample_lines) / best_wall),
+    }
+    print(
+        f"intake path (decode, language, fast sentiment, match): "
+        f"{results['intake_path']['posts_per_cpu_second']:,} posts per CPU second"
+    )
+    per_post = {
+        "total": best_cpu / len(sample_lines),
+        **stages(sample_lines, args.rounds),
+        "decode_and_match": 1 / results["parse_and_match"]["posts_per_cpu_second"],
+    }
+    # What the three stages timed alone do not cover: building the items and readings,
+    # clipping, choosing each text's sentiment model, and cache effects between the stages.
+    per_post["rest"] = per_post["total"] - sum(
+        seconds for stage, seconds in per_post.items() if stage != "total"
+    )
+    shares = {
+        stage: round(seconds / per_post["total"], 3)
+        for stage, seconds in per_post.items()
+        if stage != "total"
+    }
+    print(
+        "share of the intake path's time: " + ", ".join(f"{k} {v:.0%}" for k, v in shares.items())
+    )
+
     naive = naive_regexes(queries)
     sample = decoded[: args.naive_posts]
     wall, cpu, _ = timed(
@@ -294,6 +390,20 @@ def main() -> None:
                 ),
                 "goal_posts_per_second": 20000,
                 "goal_met": match_rate >= 20000,
+                "end_to_end_posts": len(sample_lines),
+                "intake_batch": FLUSH_ITEMS,
+                "end_to_end_share_of_parse_ceiling": round(
+                    results["intake_path"]["posts_per_cpu_second"]
+                    / results["json_parse"]["posts_per_cpu_second"],
+                    4,
+                ),
+                "goal_end_to_end_share": 0.25,
+                "goal_end_to_end_met": results["intake_path"]["posts_per_cpu_second"]
+                >= 0.25 * results["json_parse"]["posts_per_cpu_second"],
+                "microseconds_per_post": {
+                    stage: round(seconds * 1e6, 1) for stage, seconds in per_post.items()
+                },
+                "share_of_end_to_end": shares,
                 "cores": 1,
                 "machine_cores": os.cpu_count(),
                 "load_average": [round(load, 1) for load in os.getloadavg()],

@@ -18,10 +18,10 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from conftest import PASSWORD
 from kalrav.channels.models import Channel, ChannelState
 from kalrav.inbox.models import Delivery, Message
 from kalrav.publishing.models import MediaAsset, Variant, VariantState
+from tests.e2e.steps import sign_in
 from tests.peers.instagram_standin import OWN_ID, HttpsFront, InstagramStandIn, certificate
 from tests.peers.meta_standin import serving, settings_for
 
@@ -61,20 +61,12 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def _sign_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/signin/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/accounts/signin/" not in url)  # any language
-
-
 def test_connect_publish_a_fetched_photo_receive_a_signed_comment_and_reply(
     page, browser, live_server, members, workspace, instagram
 ):
     standin, front = instagram
     manager = members["manager"].user
-    _sign_in(page, live_server, manager)
+    sign_in(page, live_server, manager)
 
     # Connect: Facebook's Login dialog, then the choice of Instagram accounts.
     page.goto(f"{live_server.url}/w/{workspace.slug}/settings/channels/connect/instagram/")
@@ -160,7 +152,7 @@ def test_connect_publish_a_fetched_photo_receive_a_signed_comment_and_reply(
         for width in (1366, 360):
             context = browser.new_context(viewport={"width": width, "height": 900})
             reader = context.new_page()
-            _sign_in(reader, live_server, manager)
+            sign_in(reader, live_server, manager)
             for name, url in (("post", post_url), ("reply", conversation_url)):
                 reader.goto(url)
                 expect(reader.locator("html")).to_have_attribute("lang", language)

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from conftest import PASSWORD
 from kalrav.channels.models import Channel, ChannelState
 from kalrav.inbox.models import Delivery, Message
 from kalrav.publishing.models import Variant, VariantState
+from tests.e2e.steps import sign_in
 from tests.peers.meta_standin import PAGE_ID, MetaStandIn, serving, settings_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -41,20 +41,12 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def _sign_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/signin/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/accounts/signin/" not in url)  # any language
-
-
 def test_connect_a_page_publish_receive_a_signed_comment_and_reply(
     page, browser, live_server, members, workspace, meta_standin
 ):
     graph = meta_standin.graph
     manager = members["manager"].user
-    _sign_in(page, live_server, manager)
+    sign_in(page, live_server, manager)
 
     # Connect: the Login dialog, then the choice of Pages.
     page.goto(f"{live_server.url}/w/{workspace.slug}/settings/channels/connect/facebook/")
@@ -120,7 +112,7 @@ def test_connect_a_page_publish_receive_a_signed_comment_and_reply(
         for width in (1366, 360):
             context = browser.new_context(viewport={"width": width, "height": 900})
             reader = context.new_page()
-            _sign_in(reader, live_server, manager)
+            sign_in(reader, live_server, manager)
             for name, url in (("post", post_url), ("reply", conversation_url)):
                 reader.goto(url)
                 expect(reader.locator("html")).to_have_attribute("lang", language)

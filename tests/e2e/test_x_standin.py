@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from conftest import PASSWORD
 from kalrav.channels.models import Channel, ChannelState
 from kalrav.inbox.intake.polling import poll_channel
 from kalrav.inbox.models import Delivery, Message
 from kalrav.publishing.models import Variant, VariantState
+from tests.e2e.steps import sign_in
 from tests.peers.x_standin import OWN_ID, XStandIn, serving, settings_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -44,14 +44,6 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def _sign_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/signin/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/accounts/signin/" not in url)  # any language
-
-
 def _poll_until_new(channel: Channel) -> None:
     """What the periodic inbox poll does, until the mention is in (the cursor may say the next
     poll is not due yet: the connector spreads polls over X's rate-limit window)."""
@@ -65,7 +57,7 @@ def test_connect_publish_receive_and_reply_on_x(
     page, browser, live_server, members, workspace, x_standin
 ):
     manager = members["manager"].user
-    _sign_in(page, live_server, manager)
+    sign_in(page, live_server, manager)
 
     # Connect: Kalrav sends the manager to X's authorize page and X sends them back.
     page.goto(f"{live_server.url}/w/{workspace.slug}/settings/channels/connect/x/")
@@ -132,7 +124,7 @@ def test_connect_publish_receive_and_reply_on_x(
         for width in (1366, 360):
             context = browser.new_context(viewport={"width": width, "height": 900})
             reader = context.new_page()
-            _sign_in(reader, live_server, manager)
+            sign_in(reader, live_server, manager)
             for name, url in pages:
                 reader.goto(url)
                 expect(reader.locator("html")).to_have_attribute("lang", language)

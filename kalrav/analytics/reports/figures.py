@@ -138,7 +138,8 @@ class Figures:
             "growth": self.growth,
             "clicks": self.clicks,
             "conversions": self.conversions,
-            "values": {k: str(v) for k, v in sorted(self.conversion_values.items())},
+            # Two places whatever the database: PostgreSQL keeps a sum's scale, SQLite drops it.
+            "values": {k: f"{v:.2f}" for k, v in sorted(self.conversion_values.items())},
             "daily": [(d.isoformat(), e, v, f) for d, e, v, f in self.daily],
             "channels": [
                 (c.name, c.posts, c.views, c.engagements, c.followers_end, c.clicks)

@@ -37,21 +37,27 @@ def receive(request: HttpRequest, channel_id: int) -> JsonResponse:
             raise Http404
         try:
             delivery = connector.receive(request.headers, request.body)
-        except PermissionError:
-            log.warning("webhook for channel %s refused: wrong signature or secret", channel_id)
-            return JsonResponse(
-                {"code": "forbidden", "message": "signature or secret does not match"}, status=403
-            )
-        except ValueError as error:
-            return JsonResponse({"code": "malformed", "message": str(error)[:500]}, status=400)
-        except RecursionError:
-            # JSON nested thousands deep exhausts the parser's stack: a bad body, not our fault.
-            return JsonResponse(
-                {"code": "malformed", "message": "the body is nested too deeply"}, status=400
-            )
+        except (PermissionError, ValueError, RecursionError) as error:
+            return _refused(error, f"channel {channel_id}")
     if delivery.items:
         ingest_delivered(channel.pk, list(delivery.items))
     return JsonResponse({"ok": True, "items": len(delivery.items)})
+
+
+def _refused(error: Exception, whose: str) -> JsonResponse:
+    """403 when the delivery is not from the network (nothing kept), 400 with the reason when it
+    cannot be read, so the network's delivery log says what broke."""
+    if isinstance(error, PermissionError):
+        log.warning("webhook for %s refused: wrong or missing signature or secret", whose)
+        return JsonResponse(
+            {"code": "forbidden", "message": "signature or secret does not match"}, status=403
+        )
+    if isinstance(error, RecursionError):
+        # JSON nested thousands deep exhausts the parser's stack: a bad body, not our fault.
+        return JsonResponse(
+            {"code": "malformed", "message": "the body is nested too deeply"}, status=400
+        )
+    return JsonResponse({"code": "malformed", "message": str(error)[:500]}, status=400)
 
 
 @db_task(retries=3, retry_delay=10)
@@ -85,17 +91,8 @@ def receive_for_network(request: HttpRequest, network: str) -> HttpResponse:
         return HttpResponse(answer.body, status=answer.status, content_type=answer.content_type)
     try:
         delivery = cls.receive_for_app(request.headers, request.body)
-    except PermissionError:
-        log.warning("%s webhook refused: wrong or missing signature", network)
-        return JsonResponse(
-            {"code": "forbidden", "message": "signature does not match"}, status=403
-        )
-    except ValueError as error:
-        return JsonResponse({"code": "malformed", "message": str(error)[:500]}, status=400)
-    except RecursionError:
-        return JsonResponse(
-            {"code": "malformed", "message": "the body is nested too deeply"}, status=400
-        )
+    except (PermissionError, ValueError, RecursionError) as error:
+        return _refused(error, network)
     by_account: dict[str, list[IncomingItem]] = defaultdict(list)
     for account, item in delivery.items:
         by_account[account].append(item)

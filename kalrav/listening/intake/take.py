@@ -20,7 +20,7 @@ from django.utils import timezone
 from kalrav.listening.alerts.arrival import on_mentions_stored
 from kalrav.listening.models import Mention, MentionMatch, Source
 from kalrav.listening.query import Post
-from kalrav.nlp.services import classify_batch
+from kalrav.nlp.services import Classification, classify_batch
 from kalrav.workspaces.models import Workspace
 
 from .keys import text_key, url_key
@@ -90,16 +90,27 @@ def _fresh(workspace: Workspace, items: Sequence[Collected]) -> list[tuple[Colle
     return fresh
 
 
+def read(items: Sequence[Collected]) -> list[tuple[str, Classification]]:
+    """Each item's language (the source's label, else the detected one; "" when it has no words)
+    and its fast sentiment, read in one batch. Every item is read, matched or not: the mentions
+    list filters all mentions by language and sentiment, and the preview and the backfill of a
+    monitor written later read them from the stored mention."""
+    readings = classify_batch([item.full_text for item in items])
+    return [
+        (item.language or ("" if found.language == "und" else found.language), found)
+        for item, found in zip(items, readings, strict=True)
+    ]
+
+
 def take(workspace: Workspace, source: Source | None, items: Sequence[Collected]) -> list[Mention]:
     """Store the items that are new for the workspace; return the new mentions."""
     fresh = _fresh(workspace, items)
     if not fresh:
         return []
-    readings = classify_batch([item.full_text for item, _, _ in fresh])
+    readings = read([item for item, _, _ in fresh])
     now = timezone.now()
     mentions = []
-    for (item, ukey, tkey), found in zip(fresh, readings, strict=True):
-        language = item.language or ("" if found.language == "und" else found.language)
+    for (item, ukey, tkey), (language, found) in zip(fresh, readings, strict=True):
         mentions.append(
             Mention(
                 workspace=workspace,

@@ -10,6 +10,7 @@ Cursors are not kept: Bluesky's continues a search further back in time, not for
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from kalrav.channels import services as channels
@@ -19,7 +20,17 @@ from kalrav.connectors.errors import ConnectorError
 from kalrav.listening.intake import Collected, take
 from kalrav.listening.models import Monitor, Source, SourceErrorKind, SourceKind
 from kalrav.listening.query import QuerySyntaxError, parse
-from kalrav.listening.query.tree import And, Hashtag, Mention, Near, Node, Or, Phrase, Term
+from kalrav.listening.query.tree import (
+    And,
+    Hashtag,
+    Mention,
+    Near,
+    Node,
+    Or,
+    Phrase,
+    Term,
+    Wildcard,
+)
 
 from . import health
 
@@ -28,9 +39,16 @@ TERMS_PER_MONITOR = 5
 TERMS_PER_RUN = 30
 
 
-def search_terms(node: Node) -> list[str]:
+def search_terms(node: Node, *, stream: bool = False) -> list[str]:
     """What to type into a network's search box for a query: its positive words, phrases,
-    tags and handles (the matcher then applies the whole query to what comes back)."""
+    tags and handles (the matcher then applies the whole query to what comes back).
+
+    For a stream's prefilter (`stream=True`, a lowercase substring test) a wildcard gives the
+    letters before its first `*` or `?` when there are at least three, so `chai*` still lets
+    "chaiwala" through; a search box would take such a prefix for a whole word."""
+    if stream and isinstance(node, Wildcard):
+        prefix = re.split(r"[*?]", node.pattern, maxsplit=1)[0]
+        return [prefix] if len(prefix) >= 3 else []
     if isinstance(node, Term):
         return [node.word]
     if isinstance(node, Phrase):
@@ -40,16 +58,19 @@ def search_terms(node: Node) -> list[str]:
     if isinstance(node, Mention):
         return ["@" + node.handle]
     if isinstance(node, Near):
-        return search_terms(node.left)[:1]
+        return search_terms(node.left, stream=stream)[:1]
     if isinstance(node, And | Or):
         found: list[str] = []
         for operand in node.operands:
-            found += search_terms(operand)
+            found += search_terms(operand, stream=stream)
         return found
     return []  # NOT, fields and wildcards cannot be searched for
 
 
-def workspace_terms(workspace_id: int) -> list[str]:
+def workspace_terms(workspace_id: int, *, stream: bool = False) -> list[str]:
+    """The words to search for, a few per monitor and TERMS_PER_RUN in all (each is a call to the
+    network); for a stream's prefilter (`stream=True`) every word of every monitor, since a word
+    left out there means posts dropped unseen, and testing a post against all of them is cheap."""
     terms: dict[str, None] = {}
     for query in Monitor.objects.filter(workspace_id=workspace_id, is_active=True).values_list(
         "query", flat=True
@@ -58,9 +79,10 @@ def workspace_terms(workspace_id: int) -> list[str]:
             tree = parse(query)
         except QuerySyntaxError:
             continue
-        for term in search_terms(tree)[:TERMS_PER_MONITOR]:
+        found = search_terms(tree, stream=stream)
+        for term in found if stream else found[:TERMS_PER_MONITOR]:
             terms.setdefault(term, None)
-    return list(terms)[:TERMS_PER_RUN]
+    return list(terms) if stream else list(terms)[:TERMS_PER_RUN]
 
 
 def collected(item: IncomingItem, network: str) -> Collected:

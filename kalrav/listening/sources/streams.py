@@ -148,12 +148,12 @@ def _open(source_id: int) -> tuple[Source, Connector, list[str]]:
     source = Source.objects.select_related("channel").get(pk=source_id)
     if source.channel is None or source.channel.state != ChannelState.ACTIVE:
         raise CannotStream(SourceErrorKind.CHANNEL_DOWN)
-    terms = network.workspace_terms(source.workspace_id)
+    terms = network.workspace_terms(source.workspace_id, stream=True)
     return source, channels.connector_for(source.channel), [term.lower() for term in terms]
 
 
 def _terms(workspace_id: int) -> list[str]:
-    return [term.lower() for term in network.workspace_terms(workspace_id)]
+    return [term.lower() for term in network.workspace_terms(workspace_id, stream=True)]
 
 
 async def _pause(stop: asyncio.Event, seconds: float) -> None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from kalrav.listening.intake import Collected, take
 from kalrav.listening.intake.keys import normalised_url
 from kalrav.listening.intake.matching import forget, matcher_for
+from kalrav.listening.intake.take import read
 from kalrav.listening.models import Mention, MentionMatch, Monitor
 
 from .conftest import shared
@@ -102,6 +103,21 @@ def test_language_and_sentiment_are_read_on_arrival(workspace):
     assert by_url["https://x.example/1"].sentiment == "negative"
     assert by_url["https://x.example/2"].language == "el"
     assert all(m.quality_sentiment == "" for m in stored)
+
+
+def test_reading_keeps_the_source_language_and_reads_every_item():
+    """What the throughput bench times as intake's reading: the source's label wins, the
+    detected language fills in, and a post without words has none (not "und")."""
+    found = read(
+        [
+            item("The tea was wonderful, thank you so much", language="pt"),
+            item("The tea was wonderful, thank you so much"),
+            item("🙂🙂 https://x.example/1"),
+        ]
+    )
+    assert [language for language, _ in found] == ["pt", "en", ""]
+    assert [reading.language for _, reading in found] == ["en", "en", "und"]
+    assert found[1][1].sentiment == "positive"
 
 
 def test_every_monitor_is_matched_in_every_script(workspace):

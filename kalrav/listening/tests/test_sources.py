@@ -11,8 +11,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
-from kalrav.listening.models import Mention, Source, SourceErrorKind, SourceKind, SourceState
-from kalrav.listening.sources import health
+from kalrav.listening.models import (
+    Mention,
+    Monitor,
+    Source,
+    SourceErrorKind,
+    SourceKind,
+    SourceState,
+)
+from kalrav.listening.sources import health, network
 from kalrav.listening.sources.opml import OpmlError, feed_urls, import_opml
 from kalrav.listening.tasks import collect_due, run_source
 
@@ -198,3 +205,17 @@ def test_opml_import_creates_feeds_and_says_what_it_refused(workspace):
 def test_bad_opml_files_get_a_clear_error(content, words):
     with pytest.raises(OpmlError, match=words):
         feed_urls(content)
+
+
+def test_a_stream_listens_for_every_word_of_every_monitor_and_a_search_for_a_few(workspace):
+    for i in range(40):
+        Monitor.objects.create(workspace=workspace, name=f"m{i}", query=f"word{i} OR other{i}")
+    Monitor.objects.create(workspace=workspace, name="wild", query="chai* AND lang:bn")
+    Monitor.objects.create(workspace=workspace, name="short", query="ab*")
+    searched = network.workspace_terms(workspace.pk)
+    streamed = network.workspace_terms(workspace.pk, stream=True)
+    assert len(searched) == network.TERMS_PER_RUN  # each is a call to the network
+    # A word left out of a stream's prefilter is a post dropped unseen: none is left out, and a
+    # wildcard gives its first letters (three at least) so "chaiwala" still gets through.
+    assert {f"word{i}" for i in range(40)} | {f"other{i}" for i in range(40)} <= set(streamed)
+    assert "chai" in streamed and "ab" not in streamed and "chai" not in searched
