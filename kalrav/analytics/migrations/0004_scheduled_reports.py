@@ -2,8 +2,9 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import kalrav.analytics.reports.models
 from django.db import migrations, models
+
+import kalrav.analytics.reports.models
 
 
 class Migration(migrations.Migration):
