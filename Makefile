@@ -34,7 +34,11 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+# The C extensions (setup.py) are compiled by the install, so a changed source or header
+# reinstalls.
+NATIVE_SOURCES := $(shell find kalrav -name '*.c' -o -name '*.h')
+
+$(VENV)/.installed: pyproject.toml setup.py $(NATIVE_SOURCES) | $(VENV)/bin/python
 	$(BIN)/pip install -q -e .
 	touch $@
 

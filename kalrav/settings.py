@@ -222,6 +222,8 @@ X_CONSUMER_SECRET = env.str("KALRAV_X_CONSUMER_SECRET", "")
 # The Account Activity webhook registered for the app (docs: x/docs.md); each X channel is
 # subscribed to it when checked.
 X_WEBHOOK_ID = env.str("KALRAV_X_WEBHOOK_ID", "")
+# The app's own bearer token (app-only): `kalrav x_webhook` registers and checks that webhook.
+X_BEARER_TOKEN = env.str("KALRAV_X_BEARER_TOKEN", "")
 # The operator's Meta app, for Facebook Pages and Instagram (docs/networks.md, "Meta").
 META_APP_ID = env.str("KALRAV_META_APP_ID", "")
 META_APP_SECRET = env.str("KALRAV_META_APP_SECRET", "")

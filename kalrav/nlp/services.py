@@ -27,12 +27,14 @@ from .config import NlpSettings, load_settings
 from .language import LanguageIdentifier, LanguageResult, get_identifier
 from .quality import QualityModel, get_quality_model
 from .sentiment import WEIGHTS_DIR, SentimentModel, get_model
+from .stream.reader import StreamReader, StreamReadings, get_stream_reader, is_built
 
 log = logging.getLogger("kalrav.nlp")
 
 __all__ = [
     "Classification",
     "classify_batch",
+    "classify_stream",
     "inbox_uses_quality",
     "warm_up_in_background",
 ]
@@ -132,6 +134,31 @@ def classify_batch(texts: Sequence[str], *, quality: bool = False) -> list[Class
     ]
 
 
+def stream_reader() -> StreamReader | None:
+    current = settings()
+    return get_stream_reader(current.languages, current.sentiment_model, current.max_chars)
+
+
+def stream_reading_is_native() -> bool:
+    """Whether streams are read by the compiled stream reader (else by `classify_batch`);
+    answered without loading a model."""
+    return is_built()
+
+
+def classify_stream(texts: Sequence[str]) -> StreamReadings:
+    """Language and fast sentiment of a stream's posts, as columns: the stream reader's, about
+    50 times faster than `classify_batch`, whose answers stand in where it is not built."""
+    reader = stream_reader()
+    if reader is not None:
+        return reader.read(texts)
+    found = classify_batch(texts)
+    return StreamReadings(
+        languages=[r.language for r in found],
+        sentiments=[r.sentiment for r in found],
+        scores=[r.sentiment_score for r in found],
+    )
+
+
 def warm_up_in_background(*, quality: bool) -> threading.Thread:
     """Load the models now, beside the process's own start, so that the first message after a
     start is not the one that waits 5 to 12 s for them. `quality` also loads the E5 model,
@@ -140,6 +167,7 @@ def warm_up_in_background(*, quality: bool) -> threading.Thread:
     def load() -> None:
         try:
             classify_batch(["Kalrav is starting"])
+            classify_stream(["Kalrav is starting"])
             if quality and inbox_uses_quality():
                 classify_batch(["Kalrav is starting"], quality=True)
         except Exception:  # a model that cannot load says so when it is first used

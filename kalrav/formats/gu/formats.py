@@ -25,3 +25,8 @@ WEEKDAY_DATETIME_FORMAT = "l j F Y, g:i A"
 SHORT_WEEKDAY_DATETIME_FORMAT = "D j F, g:i A"
 SHORT_WEEKDAY_DATE_YEAR_TIME_FORMAT = "D j F Y, g:i A"
 DAY_MONTH_FORMAT = "j F"
+
+# Indian grouping, as CLDR writes numbers in gu: 12,34,567 (lakh and crore), not 1,234,567.
+DECIMAL_SEPARATOR = "."
+THOUSAND_SEPARATOR = ","
+NUMBER_GROUPING = (3, 2, 0)

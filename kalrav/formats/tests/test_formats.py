@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.template import Context, Template
 from django.utils import translation
+from django.utils.formats import number_format
 
 from kalrav.inbox.sla.forms import ReportRangeForm
 
@@ -123,3 +124,19 @@ def test_every_language_defines_every_named_style(language):
         "DAY_MONTH_FORMAT",
     ):
         assert getattr(module, name, None), f"{language} lacks {name}"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "1,234,567.89"),
+        ("bn", "12,34,567.89"),
+        ("hi", "12,34,567.89"),
+        ("gu", "12,34,567.89"),
+        ("el", "1.234.567,89"),
+    ],
+)
+def test_large_figures_are_grouped_as_each_language_writes_them(language, expected):
+    """Analytics and reports group their figures: Indian languages by lakh and crore."""
+    with translation.override(language):
+        assert number_format(1234567.891, 2, force_grouping=True) == expected

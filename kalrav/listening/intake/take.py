@@ -20,7 +20,7 @@ from django.utils import timezone
 from kalrav.listening.alerts.arrival import on_mentions_stored
 from kalrav.listening.models import Mention, MentionMatch, Source
 from kalrav.listening.query import Post
-from kalrav.nlp.services import Classification, classify_batch
+from kalrav.nlp.services import StreamReadings, classify_stream
 from kalrav.workspaces.models import Workspace
 
 from .keys import text_key, url_key
@@ -29,9 +29,11 @@ from .matching import matcher_for
 TEXT_WINDOW = timedelta(hours=24)
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, which made building
+# an item cost 2.9 µs instead of 0.8, half the budget of a post on a public stream.
+@dataclass(slots=True)
 class Collected:
-    """One item as a source hands it over."""
+    """One item as a source hands it over (sources build it; nothing changes it afterwards)."""
 
     text: str
     published_at: datetime
@@ -90,16 +92,18 @@ def _fresh(workspace: Workspace, items: Sequence[Collected]) -> list[tuple[Colle
     return fresh
 
 
-def read(items: Sequence[Collected]) -> list[tuple[str, Classification]]:
-    """Each item's language (the source's label, else the detected one; "" when it has no words)
-    and its fast sentiment, read in one batch. Every item is read, matched or not: the mentions
-    list filters all mentions by language and sentiment, and the preview and the backfill of a
-    monitor written later read them from the stored mention."""
-    readings = classify_batch([item.full_text for item in items])
-    return [
-        (item.language or ("" if found.language == "und" else found.language), found)
-        for item, found in zip(items, readings, strict=True)
+def read(items: Sequence[Collected]) -> tuple[list[str], StreamReadings]:
+    """What to store as each item's language (the source's label, else the detected one; ""
+    when it has no words), and the stream reader's language and fast sentiment of each, read in
+    one batch. Every item is read, matched or not: the mentions list filters all mentions by
+    language and sentiment, and the preview and the backfill of a monitor written later read
+    them from the stored mention."""
+    found = classify_stream([item.full_text for item in items])
+    languages = [
+        item.language or ("" if detected == "und" else detected)
+        for item, detected in zip(items, found.languages, strict=True)
     ]
+    return languages, found
 
 
 def take(workspace: Workspace, source: Source | None, items: Sequence[Collected]) -> list[Mention]:
@@ -107,10 +111,12 @@ def take(workspace: Workspace, source: Source | None, items: Sequence[Collected]
     fresh = _fresh(workspace, items)
     if not fresh:
         return []
-    readings = read([item for item, _, _ in fresh])
+    languages, found = read([item for item, _, _ in fresh])
     now = timezone.now()
     mentions = []
-    for (item, ukey, tkey), (language, found) in zip(fresh, readings, strict=True):
+    for (item, ukey, tkey), language, sentiment, score in zip(
+        fresh, languages, found.sentiments, found.scores, strict=True
+    ):
         mentions.append(
             Mention(
                 workspace=workspace,
@@ -127,8 +133,8 @@ def take(workspace: Workspace, source: Source | None, items: Sequence[Collected]
                 title=item.title[:500],
                 text=item.text,
                 language=language[:8],
-                sentiment=found.sentiment,
-                sentiment_score=found.sentiment_score,
+                sentiment=sentiment,
+                sentiment_score=score,
                 published_at=min(item.published_at, now),
                 collected_at=now,
             )
@@ -161,32 +167,36 @@ def _store(mentions: list[Mention]) -> list[Mention]:
 
 def _match(workspace: Workspace, mentions: list[Mention], items: dict[int, Collected]) -> None:
     matcher = matcher_for(workspace.pk)
-    if not matcher.ids:
+    if not matcher.ids or not mentions:
         return
-    rows: list[MentionMatch] = []
-    for mention in mentions:
-        item = items[id(mention)]
-        post = Post(
-            mention.title + "\n" + mention.text if mention.title else mention.text,
-            lang=mention.language,
-            author=mention.author_handle,
-            url=mention.url,
-            hashtags=item.hashtags,
+    # Matched as stored (title and text, the stored language), as the preview matches them.
+    found = matcher.match_batch(
+        [text_of(mention) for mention in mentions],
+        [mention.language for mention in mentions],
+        [mention.author_handle for mention in mentions],
+        [mention.url for mention in mentions],
+        [items[id(mention)].hashtags for mention in mentions],
+    )
+    rows = [
+        MentionMatch(
+            monitor_id=int(monitor_id),  # type: ignore[call-overload]
+            mention=mention,
+            published_at=mention.published_at,
+            language=mention.language,
+            sentiment=mention.sentiment,
         )
-        rows.extend(
-            MentionMatch(
-                monitor_id=int(monitor_id),  # type: ignore[call-overload]
-                mention=mention,
-                published_at=mention.published_at,
-                language=mention.language,
-                sentiment=mention.sentiment,
-            )
-            for monitor_id in matcher.match(post)
-        )
+        for mention, monitor_ids in zip(mentions, found, strict=True)
+        for monitor_id in monitor_ids
+    ]
     MentionMatch.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def text_of(mention: Mention) -> str:
+    return mention.title + "\n" + mention.text if mention.title else mention.text
 
 
 def post_of(mention: Mention) -> Post:
     """How a stored mention is matched (the preview tries monitors on stored mentions)."""
-    text = mention.title + "\n" + mention.text if mention.title else mention.text
-    return Post(text, lang=mention.language, author=mention.author_handle, url=mention.url)
+    return Post(
+        text_of(mention), lang=mention.language, author=mention.author_handle, url=mention.url
+    )

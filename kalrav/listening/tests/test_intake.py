@@ -115,9 +115,10 @@ def test_reading_keeps_the_source_language_and_reads_every_item():
             item("🙂🙂 https://x.example/1"),
         ]
     )
-    assert [language for language, _ in found] == ["pt", "en", ""]
-    assert [reading.language for _, reading in found] == ["en", "en", "und"]
-    assert found[1][1].sentiment == "positive"
+    languages, readings = found
+    assert languages == ["pt", "en", ""]
+    assert readings.languages == ["en", "en", "und"]
+    assert readings.sentiments[1] == "positive"
 
 
 def test_every_monitor_is_matched_in_every_script(workspace):

@@ -121,7 +121,7 @@ def test_mentions_are_filtered(manager, workspace):
             ("chai long ago", "en", 40),
         ],
     )
-    collect(workspace, [("chai from the feed", "en", 0)], source=source, site="f.example")
+    collect(workspace, [("chai in the news feed today", "en", 0)], source=source, site="f.example")
 
     def texts(**params) -> set[str]:
         response = manager.get(url("mentions", workspace), params)
@@ -132,11 +132,11 @@ def test_mentions_are_filtered(manager, workspace):
         "I love this chai, wonderful",
         "This chai was terrible and cold, awful",
         "আজ চা খেলাম",
-        "chai from the feed",
+        "chai in the news feed today",
     }
     assert texts(language="bn") == {"আজ চা খেলাম"}
     assert texts(sentiment="negative") == {"This chai was terrible and cold, awful"}
-    assert texts(source=source.pk) == {"chai from the feed"}
+    assert texts(source=source.pk) == {"chai in the news feed today"}
     assert texts(q="UNRELATED") == {"unrelated words"}
     assert "chai long ago" in texts(period="")
     assert texts(period="1", q="long ago") == set()

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kalrav.listening.query import Matcher, Post, parse
+from kalrav.listening.query.anchors import anchors
 from kalrav.listening.query.evaluate import Seen, compile_query
-from kalrav.listening.query.matcher import anchors
 
 from .conftest import shared
 

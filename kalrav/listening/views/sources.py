@@ -16,6 +16,7 @@ from kalrav.listening.models import Source, SourceKind, SourceState
 from kalrav.listening.sources import health, network, streams
 from kalrav.listening.sources.opml import OpmlError, import_opml
 from kalrav.listening.tasks import fetch_source_task
+from kalrav.nlp.services import stream_reading_is_native
 from kalrav.workspaces.access import WorkspaceRequest, workspace_view
 from kalrav.workspaces.permissions import Perm
 
@@ -39,6 +40,8 @@ def _page(request: WorkspaceRequest, feed_form: FeedForm, opml_form: OpmlForm, s
         "opml_form": opml_form,
         "nav": "listening",
         "failing": sum(1 for s in sources if s.state == SourceState.FAILING),
+        # Said only where it matters: a busy public stream read without the compiled reader.
+        "portable_reading": any(stream for _, stream in rows) and not stream_reading_is_native(),
     }
     return render(request, "listening/sources.html", context, status=status)
 

@@ -310,9 +310,14 @@ class GraphClient:
         if self.access_token:  # the token exchange itself goes without one
             sent_headers.setdefault("Authorization", f"Bearer {self.access_token}")
         form = {key: _form_value(value) for key, value in dict(data or {}).items()} or None
+        target = httpx.URL(self.url(path))
+        if target.query and query:
+            # httpx replaces an address's own query with `params`: a paging `next` link would
+            # lose its cursor and read the first page again.
+            target, query = target.copy_merge_params(query), {}
         response = self.http.send_once(
             method,
-            self.url(path),
+            str(target),
             params=query or None,
             data=form,
             files=files,

@@ -390,7 +390,8 @@ class InstagramConnector(InstagramInbox):
             data = _media_fields(post.media[0], address, media_type="STORIES")
         elif chosen == "reel" or (len(post.media) == 1 and post.media[0].kind != MediaKind.IMAGE):
             data = _media_fields(post.media[0], address, media_type="REELS")
-            data.update(caption=post.text, share_to_feed=True)
+            feed = not post.options.get("instagram_reels_tab_only")
+            data.update(caption=post.text, share_to_feed=feed)
         elif len(post.media) == 1:
             data = _media_fields(post.media[0], address)
             data["caption"] = post.text

@@ -5,7 +5,9 @@ Comments, @mentions and direct messages arrive by Meta's webhooks at /hooks/netw
 accounts may come in one delivery, the view answers at once and the worker stores each item once
 by its id (a replayed delivery stores nothing new). A mention comes as ids only, and a comment
 sometimes without its author: `complete` fetches them. `fetch_inbox` is the polling backstop for
-deliveries Meta gave up on: comments on the account's newest media.
+deliveries Meta gave up on: comments on the account's newest media, and direct messages from the
+conversations API (conversations.py), under the webhook's ids so either way stores a message
+once; it spaces itself out as Meta's usage budget fills.
 
 Replying: a comment is answered in its thread (`POST /{comment-id}/replies`) or privately, in a
 direct message (`options["private_reply"]`, recipient `comment_id`); a mention on someone else's
@@ -14,6 +16,7 @@ media through `POST /{ig-user-id}/mentions`; a message by `POST /{page-id}/messa
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -36,13 +39,14 @@ from kalrav.connectors.base import (
 )
 from kalrav.connectors.declared import metrics
 from kalrav.connectors.errors import Rejected
+from kalrav.connectors.networks.facebook.inbox import FIRST_LOOK_BACK, POLL_BACK_OFF, POLL_EASE_FROM
 from kalrav.connectors.networks.facebook.webhooks import (
     answer_subscribe,
     meta_app_secret,
     meta_verify_token,
     verify_signature,
 )
-from kalrav.connectors.networks.instagram import mapping
+from kalrav.connectors.networks.instagram import conversations, mapping
 from kalrav.connectors.networks.instagram.login import instagram_app_secret
 from kalrav.connectors.webhooks import AppDelivery, HandshakeAnswer
 
@@ -144,9 +148,36 @@ class InstagramInbox:
     # --- InboxReader -----------------------------------------------------------------------------
 
     def fetch_inbox(self, since: Cursor | None) -> Page:
-        """Comments (and replies) on the newest media, after the cursor's time; the cursor
-        keeps the ids seen at that exact time, which Instagram gives to the second."""
-        after, seen = _read_cursor(since)
+        """Comments (and replies) on the newest media and direct messages (conversations.py),
+        after the cursor's time; the cursor keeps the ids seen at that exact time, which
+        Instagram gives to the second. Direct messages are read one day back at first, so a
+        new channel does not import every conversation's history."""
+        after, seen, not_before = _read_cursor(since)
+        if not_before and datetime.now(UTC).timestamp() < not_before:
+            return Page((), since)  # Meta's budget is getting used: this poll is not due yet
+        items = [item for item in self._polled_comments() if _new(item, after, seen)]
+        notice = ""
+        try:
+            messages = conversations.read_messages(
+                self.graph, self._messages_node, self._messages_after(after), self._own_ids
+            )
+        except Rejected as refused:
+            # Typically an account connected without the messaging permission: its comments
+            # are still read, and the channel says why messages are not.
+            messages = []
+            notice = _(
+                "Instagram did not let Kalrav read direct messages (%(reason)s); they arrive "
+                "only by Meta's webhook."
+            ) % {"reason": refused.reason}
+        items += [item for item in messages if _new(item, after, seen)]
+        items.sort(key=lambda item: (item.created_at, item.remote_id))
+        newest = items[-1].created_at.isoformat() if items else after
+        at_newest = [item.remote_id for item in items if item.created_at.isoformat() == newest]
+        if newest == after:
+            at_newest = [*seen, *at_newest]
+        return Page(tuple(items), _cursor(newest, at_newest, self._next_poll()), notice)
+
+    def _polled_comments(self) -> list[IncomingItem]:
         items: list[IncomingItem] = []
         media = self.graph.get(
             f"{self.user_id}/media", {"fields": "id,timestamp,comments_count", "limit": INBOX_MEDIA}
@@ -162,21 +193,33 @@ class InstagramInbox:
             )
             for data in answer.get("data") or ():
                 for found in (data, *((data.get("replies") or {}).get("data") or ())):
-                    item = mapping.comment(found, media_id=str(row["id"]))
                     if (found.get("from") or {}).get("id") == own:
                         continue
-                    stamp = item.created_at.isoformat()
-                    if after and (stamp < after or (stamp == after and item.remote_id in seen)):
-                        continue
-                    items.append(item)
-        items.sort(key=lambda item: (item.created_at, item.remote_id))
-        if not items:
-            return Page((), since or _cursor("", []))
-        newest = items[-1].created_at.isoformat()
-        at_newest = [item.remote_id for item in items if item.created_at.isoformat() == newest]
-        if newest == after:
-            at_newest = [*seen, *at_newest]
-        return Page(tuple(items), _cursor(newest, at_newest))
+                    items.append(mapping.comment(found, media_id=str(row["id"])))
+        return items
+
+    @staticmethod
+    def _messages_after(after: str) -> datetime:
+        if after:
+            with contextlib.suppress(ValueError):
+                return datetime.fromisoformat(after)
+        return datetime.now(UTC) - FIRST_LOOK_BACK
+
+    @property
+    def _own_ids(self) -> frozenset[str]:
+        """The account as `from` names it: its Instagram id (the webhook's entry id)."""
+        known = (self.user_id, self.context.account_id, self.context.config.get("ig_user_id"))
+        return frozenset(str(each) for each in known if each)
+
+    def _next_poll(self) -> float:
+        """Polling is the backstop behind the webhook: once half of Meta's budget is used it
+        spaces itself out, up to POLL_BACK_OFF apart when the budget is nearly spent, leaving
+        the rest to publishing and answers (as the Facebook connector's does)."""
+        usage = self.graph.usage
+        if usage.percent < POLL_EASE_FROM:
+            return 0.0
+        share = min((usage.percent - POLL_EASE_FROM) / (100 - POLL_EASE_FROM), 1.0)
+        return round(datetime.now(UTC).timestamp() + share * POLL_BACK_OFF.total_seconds(), 3)
 
     def reply(self, to: IncomingItem, post: OutgoingPost, *, idempotency_key: str) -> PublishedRef:
         text = post.text
@@ -295,18 +338,28 @@ def _metric_value(metric: Mapping[str, Any]) -> int | float | None:
     return value if isinstance(value, int | float) else None
 
 
-def _read_cursor(cursor: Cursor | None) -> tuple[str, list[str]]:
+def _new(item: IncomingItem, after: str, seen: list[str]) -> bool:
+    stamp = item.created_at.isoformat()
+    return not after or stamp > after or (stamp == after and item.remote_id not in seen)
+
+
+def _read_cursor(cursor: Cursor | None) -> tuple[str, list[str], float]:
+    """The newest time seen (ISO, UTC), the ids seen at it, and when the next poll is due."""
     if cursor is None:
-        return "", []
+        return "", [], 0.0
     try:
         data = json.loads(cursor.value)
-        return str(data.get("after") or ""), [str(i) for i in data.get("seen") or []]
+        return (
+            str(data.get("after") or ""),
+            [str(i) for i in data.get("seen") or []],
+            float(data.get("not_before") or 0.0),
+        )
     except (ValueError, TypeError, AttributeError):
-        return "", []
+        return "", [], 0.0
 
 
-def _cursor(after: str, seen: list[str]) -> Cursor:
-    return Cursor(json.dumps({"after": after, "seen": seen}))
+def _cursor(after: str, seen: list[str], not_before: float = 0.0) -> Cursor:
+    return Cursor(json.dumps({"after": after, "seen": seen, "not_before": not_before}))
 
 
 def _verify_either_secret(headers: Mapping[str, str], body: bytes) -> None:

@@ -18,6 +18,9 @@ USER_FIELDS = ("id", "username", "name", "profile_picture_url")
 MEDIA_FIELDS = ("id", "caption", "timestamp", "permalink", "media_type", "media_product_type")
 COMMENT_FIELDS = ("id", "text", "timestamp", "username", "from", "parent_id", "media", "hidden")
 CONTAINER_FIELDS = ("status_code", "status")
+# A message read from the conversations API (Conversations API, "Get information about a
+# message"); the SDK has no object for it, so the fake checks these against Meta's page.
+MESSAGE_FIELDS = ("id", "created_time", "from", "to", "message")
 
 
 def author(user: Mapping[str, Any]) -> Author:
@@ -32,7 +35,10 @@ def author(user: Mapping[str, Any]) -> Author:
 
 
 def timestamp(raw: Any) -> datetime:
-    """Graph writes `2026-12-07T08:15:00+0000`; webhooks give Unix seconds or milliseconds."""
+    """Graph writes `2026-12-07T08:15:00+0000`; webhooks give Unix seconds or milliseconds, and
+    the conversations list may give its `updated_time` as Unix seconds in a string."""
+    if isinstance(raw, str) and raw.isdigit():
+        raw = int(raw)
     if isinstance(raw, int | float):
         seconds = raw / 1000 if raw > 10_000_000_000 else raw
         return datetime.fromtimestamp(seconds, UTC)
@@ -87,6 +93,25 @@ def message(event: Mapping[str, Any]) -> IncomingItem | None:
         text=text,
         created_at=timestamp(event.get("timestamp")),
         root_id=f"dm:{sender}",
+    )
+
+
+def conversation_message(data: Mapping[str, Any], own: frozenset[str]) -> IncomingItem | None:
+    """A message read from the conversations API, as the webhook gives the same message: its
+    `id` is the webhook's `mid` and `from` the same Instagram-scoped id, so a message that comes
+    both ways is stored once, in the same conversation. None for the account's own messages,
+    which the webhook leaves out as echoes."""
+    sender = data.get("from") or {}
+    who = str(sender.get("id") or "")
+    if not data.get("id") or not who or who in own:
+        return None
+    return IncomingItem(
+        kind=ItemKind.DIRECT_MESSAGE,
+        remote_id=str(data["id"]),
+        author=author(sender),
+        text=str(data.get("message") or ""),
+        created_at=timestamp(data.get("created_time")),
+        root_id=f"dm:{who}",
     )
 
 

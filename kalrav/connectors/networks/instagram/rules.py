@@ -194,10 +194,19 @@ FORMAT_OPTION = PostOption(
     ),
     default="feed",
 )
+# Meta's share_to_feed: a reel shows in the profile's grid as well as in the Reels tab unless the
+# post asks otherwise (a value of False is not stored, so the option says the exception).
+REELS_TAB_ONLY_OPTION = PostOption(
+    "instagram_reels_tab_only",
+    gettext_lazy("Reels tab only"),
+    kind="bool",
+    default=False,
+    help_text=gettext_lazy("For a reel: keep it out of the profile's grid."),
+)
 RULES = replace(
     _FEED,
     by_option=("instagram_format", {"reel": _REEL, "story": _STORY}),
-    post_options=(FORMAT_OPTION,),
+    post_options=(FORMAT_OPTION, REELS_TAB_ONLY_OPTION),
 )
 
 

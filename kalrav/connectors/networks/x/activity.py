@@ -35,7 +35,7 @@ def webhook_id() -> str:
 
 def subscribe(api: client.XApi) -> bool:
     """Subscribe the signed-in account to the app's webhook: only with a webhook registered
-    (KALRAV_X_WEBHOOK_ID; registering needs the app's own token, which Kalrav does not hold)
+    (KALRAV_X_WEBHOOK_ID, which `kalrav x_webhook register` prints)
     and direct messages on, since X asks for the dm scopes here. A refusal (already subscribed,
     or the access level has no Account Activity) leaves the channel to polling."""
     if not webhook_id() or not client.direct_messages():

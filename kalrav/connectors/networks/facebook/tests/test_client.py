@@ -44,6 +44,16 @@ def test_appsecret_proof_is_hmac_of_the_token_and_sent_with_every_call():
         assert sent.headers["Authorization"] == "Bearer page-token"
 
 
+def test_a_paging_link_keeps_its_cursor_beside_the_proof():
+    """Meta's `next` links carry the cursor in their query; the proof is added, not swapped in."""
+    with respx.mock() as router, make(app_secret="app-secret") as graph:
+        route = router.get(f"{URL}/1/feed").respond(json={"data": []})
+        graph.get(f"{URL}/1/feed?limit=25&after=QVFIUmNX")
+        sent = route.calls.last.request.url.params
+        assert (sent["after"], sent["limit"]) == ("QVFIUmNX", "25")
+        assert sent["appsecret_proof"] == appsecret_proof("page-token", "app-secret")
+
+
 def test_no_proof_without_a_secret():
     with respx.mock() as router, make() as graph:
         route = router.get(f"{URL}/me").respond(json={"id": "1"})

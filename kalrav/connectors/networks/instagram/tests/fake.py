@@ -2,7 +2,10 @@
 no better: no idempotency key (every media_publish of a new container is a new post), containers
 that stay IN_PROGRESS for a while, a quota that counts each publish, captions given back as sent.
 Every field the connector asks for is checked against Meta's facebook-business SDK object
-definitions (IGUser, IGMedia, IGComment, ShadowIGMediaBuilder for containers)."""
+definitions (IGUser, IGMedia, IGComment, ShadowIGMediaBuilder for containers, UnifiedThread for
+conversations). Direct messages are kept in conversations shaped as Meta's conversations API
+answers them: newest first, cursor-paged with a `next` address, details of the 20 newest
+messages only; the same conversations answer on graph.instagram.com for Instagram Login."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import itertools
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import httpx
 import pytest
@@ -21,6 +24,7 @@ from kalrav.connectors.base import ConnectorContext, MediaItem, MediaKind
 from kalrav.connectors.networks.facebook.client import GRAPH_VERSION
 from kalrav.connectors.networks.instagram.client import DictMemory
 from kalrav.connectors.networks.instagram.connector import InstagramConnector
+from kalrav.connectors.networks.instagram.login import LOGIN_KEY
 from kalrav.connectors.testing import Held, recorded
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -28,6 +32,12 @@ OWN_ID = "17841400008460056"
 TOKEN = "page-token-1"
 HTTP_OPTIONS = {"resolver": lambda host, port: ["157.240.1.35"]}
 PUBLIC = "https://kalrav.example.org/m/"
+OWN_USERNAME = "chai_on_instagram"
+PERSON = {"id": "1254459154682919", "username": "chai_lover"}  # an Instagram-scoped id (IGSID)
+# A message's fields (Conversations API, "Get information about a message"); the SDK reads
+# messages as bare objects, so they are checked against Meta's page instead.
+MESSAGE_FIELDS = frozenset({"id", "created_time", "from", "to", "message", "attachments"})
+DETAILED_MESSAGES = 20  # Meta details a conversation's 20 newest messages only
 CREATE_PARAMS = frozenset(
     {
         "image_url",
@@ -51,6 +61,7 @@ def sdk_fields() -> dict[str, frozenset[str]]:
     from facebook_business.adobjects.igmedia import IGMedia
     from facebook_business.adobjects.iguser import IGUser
     from facebook_business.adobjects.shadowigmediabuilder import ShadowIGMediaBuilder
+    from facebook_business.adobjects.unifiedthread import UnifiedThread
 
     crud = set(dir(AbstractCrudObject))
 
@@ -66,6 +77,8 @@ def sdk_fields() -> dict[str, frozenset[str]]:
         "media": names(IGMedia),
         "comment": names(IGComment),
         "container": names(ShadowIGMediaBuilder),
+        "conversation": names(UnifiedThread),
+        "message": MESSAGE_FIELDS,
     }
 
 
@@ -85,6 +98,21 @@ def top_level(fields: str) -> list[str]:
             current += char
     out.append(current)
     return [name.split(".")[0].strip() for name in out if name.strip()]
+
+
+def inner(fields: str, edge: str) -> str:
+    """`messages{a,b}` -> `a,b` (the fields asked of an expanded edge)."""
+    start = fields.find(edge + "{")
+    if start < 0:
+        return ""
+    depth, out = 0, ""
+    for char in fields[start + len(edge) :]:
+        depth += char == "{"
+        depth -= char == "}"
+        if depth == 0:
+            break
+        out += char
+    return out[1:]
 
 
 def graph_time(moment: datetime) -> str:
@@ -107,10 +135,15 @@ class FakeInstagram:
         self.subscribed: list[tuple[str, str]] = []  # (page id, fields)
         self.usage_headers: dict[str, str] = {}  # X-Business-Use-Case-Usage and the like
         self.sent: list[dict[str, Any]] = []  # messages and replies the account sent
+        # Conversations, newest activity first; each holds its messages newest first.
+        self.threads: list[dict[str, Any]] = []
+        self.messages_per_page = 25  # Graph's default page of an expanded edge
+        self.refuse_conversations = ""  # a fixture to answer the conversations list with
         self._next_answer: httpx.Response | None = None
         self._lose_next = False
         self._ids = itertools.count(17_920_000_000_000_001)
         router.route(host="graph.facebook.com").mock(side_effect=self._handle)
+        router.route(host="graph.instagram.com").mock(side_effect=self._handle)  # Instagram Login
 
     # --- what the contract test asks ---------------------------------------------------------
 
@@ -118,14 +151,17 @@ class FakeInstagram:
     def posts(self) -> list[Held]:
         return [Held(media["id"], media["caption"]) for media in self.media]
 
-    def connector(self, *, public: bool = True, **options: Any) -> InstagramConnector:
+    def connector(
+        self, *, public: bool = True, login: str = "", **options: Any
+    ) -> InstagramConnector:
         make = (lambda item: PUBLIC + (item.source or "x") + "/") if public else None
         options.setdefault("containers", DictMemory())
         options.setdefault("sleep", lambda seconds: None)
+        config = {"ig_user_id": OWN_ID, **({LOGIN_KEY: login} if login else {})}
         return InstagramConnector(
             ConnectorContext(
                 channel_id=9,
-                config={"ig_user_id": OWN_ID},
+                config=config,
                 credentials={"access_token": TOKEN},
                 account_id=OWN_ID,
                 public_url=make,
@@ -160,6 +196,44 @@ class FakeInstagram:
         )
         return comment_id
 
+    def dm(
+        self,
+        text: str,
+        *,
+        person: dict[str, str] = PERSON,
+        at: datetime | None = None,
+        mid: str = "",
+        ours: bool = False,
+    ) -> str:
+        """A direct message in the conversation with `person`, from them (or, with `ours`, from
+        the account); returns its id, the webhook's `mid` for the same message."""
+        mid = mid or f"aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOj{next(self._ids)}"
+        thread = next((t for t in self.threads if t["person"]["id"] == person["id"]), None)
+        if thread is None:
+            thread = {
+                "id": f"aWdfZAG1fdGhyZAWFk{next(self._ids)}",
+                "person": person,
+                "messages": [],
+            }
+        else:
+            self.threads.remove(thread)
+        self.threads.insert(0, thread)  # the newest activity lists first
+        us = {"id": OWN_ID, "username": OWN_USERNAME}
+        sender, recipient = (us, person) if ours else (person, us)
+        when = at or datetime.now(UTC)
+        thread["messages"].insert(
+            0,
+            {
+                "id": mid,
+                "created_time": graph_time(when),
+                "from": dict(sender),
+                "to": {"data": [dict(recipient)]},
+                "message": text,
+            },
+        )
+        thread["updated_time"] = graph_time(max(when, *(_at(m) for m in thread["messages"])))
+        return mid
+
     # --- the API ----------------------------------------------------------------------------
 
     def _handle(self, request: httpx.Request) -> httpx.Response:
@@ -180,7 +254,7 @@ class FakeInstagram:
             answer, self._next_answer = self._next_answer, None
             return answer
         if request.method == "GET":
-            return self._get(path, params)
+            return self._get(path, params, request.url.host)
         if request.method == "DELETE":
             self.deleted.append(path)
             return recorded(FIXTURES, "success").response()
@@ -190,8 +264,13 @@ class FakeInstagram:
         unknown = [f for f in top_level(params.get("fields", "")) if f not in self.fields[kind]]
         assert not unknown, f"{kind} has no fields {unknown} in Meta's SDK"
 
-    def _get(self, path: str, params: dict[str, str]) -> httpx.Response:
+    def _get(self, path: str, params: dict[str, str], host: str) -> httpx.Response:
         parts = path.split("/")
+        if parts == ["me", "conversations"]:
+            return self._conversations(path, params, host)
+        thread = next((t for t in self.threads if t["id"] == parts[0]), None)
+        if thread is not None:
+            return self._messages(thread, path, params, host)
         if parts == [OWN_ID, "content_publishing_limit"]:
             body = copy.deepcopy(recorded(FIXTURES, "content_publishing_limit").body)
             body["data"][0]["quota_usage"] = self.quota_used
@@ -221,6 +300,32 @@ class FakeInstagram:
             self._check_fields("comment", params)
             return recorded(FIXTURES, "comment").response()
         raise AssertionError(f"unexpected GET {path}")
+
+    def _conversations(self, path: str, params: dict[str, str], host: str) -> httpx.Response:
+        assert params.get("platform") == "instagram", "Instagram's conversations need platform"
+        self._check_fields("conversation", params)
+        if self.refuse_conversations:
+            return recorded(FIXTURES, self.refuse_conversations).response()
+        rows = [{"id": t["id"], "updated_time": t["updated_time"]} for t in self.threads]
+        return httpx.Response(200, json=_paged(rows, path, params, host))
+
+    def _messages(
+        self, thread: dict[str, Any], path: str, params: dict[str, str], host: str
+    ) -> httpx.Response:
+        detailed = thread["messages"][:DETAILED_MESSAGES]
+        if path.endswith("/messages"):  # a following page of the edge
+            wanted = top_level(params.get("fields", ""))
+            self._check_fields("message", params)
+            rows = [{k: v for k, v in m.items() if k in wanted} for m in detailed]
+            return httpx.Response(200, json=_paged(rows, path, params, host))
+        self._check_fields("conversation", params)
+        fields = inner(params.get("fields", ""), "messages")
+        self._check_fields("message", {"fields": fields})
+        wanted = top_level(fields)
+        rows = [{k: v for k, v in m.items() if k in wanted} for m in detailed]
+        following = {"fields": fields, "limit": str(self.messages_per_page)}
+        edge = _paged(rows, f"{thread['id']}/messages", following, host)
+        return httpx.Response(200, json={"id": thread["id"], "messages": edge})
 
     def _status(self, container_id: str) -> httpx.Response:
         held = self.containers[container_id]
@@ -292,6 +397,26 @@ class FakeInstagram:
     def _media_row(media: dict[str, Any]) -> dict[str, Any]:
         row = {k: v for k, v in media.items() if k != "caption" or v}
         return row
+
+
+def _at(message: dict[str, Any]) -> datetime:
+    return datetime.strptime(message["created_time"], "%Y-%m-%dT%H:%M:%S%z")
+
+
+def _paged(rows: list[Any], path: str, params: dict[str, str], host: str) -> dict[str, Any]:
+    """Graph's cursor paging: `after` is where the page starts, `next` the following page's
+    whole address (only when there is one)."""
+    start = int(params.get("after") or 0)
+    size = int(params.get("limit") or 25)
+    body: dict[str, Any] = {
+        "data": rows[start : start + size],
+        "paging": {"cursors": {"before": str(start), "after": str(start + size)}},
+    }
+    if start + size < len(rows):
+        query = {k: v for k, v in params.items() if k != "appsecret_proof"}
+        query["after"] = str(start + size)
+        body["paging"]["next"] = f"https://{host}/{GRAPH_VERSION}/{path}?{urlencode(query)}"
+    return body
 
 
 def photo(source: str = "media/1/chai.jpg", **extra: Any) -> MediaItem:

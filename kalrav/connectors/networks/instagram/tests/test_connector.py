@@ -68,6 +68,16 @@ def test_a_video_is_a_reel_and_a_story_has_no_caption(fake):
     assert "alt_text" not in story_data  # Meta takes none on stories
 
 
+def test_a_reel_can_stay_out_of_the_profile_grid(fake):
+    only_reels = {"instagram_format": "reel", "instagram_reels_tab_only": True}
+    with opened(fake.connector()) as connector:
+        connector.publish(
+            OutgoingPost("Tab only", media=(video(),), options=only_reels), idempotency_key="k1"
+        )
+    (reel,) = created(fake)
+    assert reel["media_type"] == "REELS" and reel["share_to_feed"] == "false"
+
+
 def test_waiting_doubles_from_two_seconds(fake):
     fake.in_progress_polls = 4
     waits: list[float] = []
