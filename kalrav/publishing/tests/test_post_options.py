@@ -33,7 +33,7 @@ def test_each_network_declares_its_own_options():
         for slug in ("instagram", "facebook", "x", "mastodon")
     }
     assert names == {
-        "instagram": ["instagram_format"],
+        "instagram": ["instagram_format", "instagram_reels_tab_only"],
         "facebook": ["reel", "link"],
         "x": ["reply_settings"],
         "mastodon": ["visibility", "spoiler_text", "sensitive"],

@@ -152,12 +152,14 @@ class FakeInstagram:
         return [Held(media["id"], media["caption"]) for media in self.media]
 
     def connector(
-        self, *, public: bool = True, login: str = "", **options: Any
+        self, *, public: bool = True, login: str = "", page_id: str = "", **options: Any
     ) -> InstagramConnector:
         make = (lambda item: PUBLIC + (item.source or "x") + "/") if public else None
         options.setdefault("containers", DictMemory())
         options.setdefault("sleep", lambda seconds: None)
         config = {"ig_user_id": OWN_ID, **({LOGIN_KEY: login} if login else {})}
+        if page_id:
+            config["page_id"] = page_id
         return InstagramConnector(
             ConnectorContext(
                 channel_id=9,
@@ -266,7 +268,10 @@ class FakeInstagram:
 
     def _get(self, path: str, params: dict[str, str], host: str) -> httpx.Response:
         parts = path.split("/")
-        if parts == ["me", "conversations"]:
+        if len(parts) == 2 and parts[1] == "conversations":
+            # Through the linked Page (Facebook Login) or `me`; never the Instagram account's
+            # own id, which Meta's conversations API does not take.
+            assert parts[0] != OWN_ID, "conversations are read through the Page or me"
             return self._conversations(path, params, host)
         thread = next((t for t in self.threads if t["id"] == parts[0]), None)
         if thread is not None:

@@ -45,6 +45,14 @@ def test_a_poll_finds_direct_messages_as_the_webhook_names_them(fake):
     assert ("GET", "me/conversations") in fake.requests
 
 
+def test_with_facebook_login_the_conversations_are_read_through_the_linked_page(fake):
+    mid = fake.dm("Open today?")
+    with opened(fake.connector(page_id="104000000000001")) as connector:
+        page = connector.fetch_inbox(None)
+    assert [item.remote_id for item in page.items] == [mid]
+    assert ("GET", "104000000000001/conversations") in fake.requests
+
+
 def test_instagram_login_reads_its_conversations_on_graph_instagram_com(fake):
     mid = fake.dm("Open today?")
     with opened(fake.connector(login="instagram")) as connector:
