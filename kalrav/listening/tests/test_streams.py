@@ -21,6 +21,7 @@ from kalrav.connectors.errors import Transient
 from kalrav.listening.models import Mention, Monitor, Source, SourceKind, SourceState
 from kalrav.listening.sources import streams
 from kalrav.listening.tasks import collect_due
+from kalrav.listening.views import sources as page_module
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -249,3 +250,24 @@ def test_without_words_to_listen_for_the_stream_is_not_opened(network, source):
         until(lambda: Mention.objects.filter(source=source).count() == 1)
     finally:
         follower.halt()
+
+
+def test_the_sources_page_says_when_streams_are_read_without_the_compiled_reader(
+    member_client, workspace, monkeypatch
+):
+    """A server installed without a C compiler reads streams about 40 times slower: the page
+    with the stream says so, and says how to fix it; a page without a stream says nothing."""
+    manager = member_client("manager")
+    page = reverse("listening:sources", kwargs={"ws": workspace.slug})
+    monkeypatch.setattr(page_module, "stream_reading_is_native", lambda: False)
+    assert "compiled reader" not in manager.get(page).content.decode()
+    channel = Channel.objects.create(
+        workspace=workspace, network="bluesky", name="Brand", state=ChannelState.ACTIVE,
+        config={"service_url": "https://pds.example", "handle": "brand.example"},
+        credentials=sealed.seal({"app_password": "x"}),
+    )  # fmt: skip
+    streams.add_stream_source(workspace.pk, channel)
+    html = manager.get(page).content.decode()
+    assert "compiled reader" in html and "install gcc" in html
+    monkeypatch.setattr(page_module, "stream_reading_is_native", lambda: True)
+    assert "compiled reader" not in manager.get(page).content.decode()
