@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from kalrav.accounts.models import User
-from kalrav.demo import inbox, networks, publishing, sandbox
+from kalrav.demo import inbox, listening, networks, publishing, sandbox
 from kalrav.demo.workspaces import load_workspaces
 from kalrav.workspaces.models import Workspace
 
@@ -23,4 +23,5 @@ def load() -> tuple[User, list[Workspace]]:
     # After the sample posts, which are written for the networks the demo first had.
     networks.demo_channels(tea)
     sandbox.history(tea, channel)
+    listening.load(tea)
     return demo, [tea, travel]

@@ -35,6 +35,7 @@ from kalrav.connectors.base import Connector, Cursor, PublicStreamer, opened
 from kalrav.connectors.errors import ConnectorError
 from kalrav.listening.intake import Collected, take
 from kalrav.listening.models import Source, SourceErrorKind, SourceKind, SourceState
+from kalrav.listening.query import batch
 
 from . import health, network
 
@@ -277,6 +278,8 @@ async def run(stop: asyncio.Event, rescan: float = RESCAN_SECONDS) -> None:
     """Follow every stream source; the set is read again every `rescan` seconds, so a source
     added, paused or removed is picked up without a restart."""
     tasks: dict[int, asyncio.Task] = {}
+    # Beside the first connections, not in the first batch: the batch matcher's tables.
+    warming = asyncio.create_task(asyncio.to_thread(batch.prepare))
     while not stop.is_set():
         wanted = await sync_to_async(stream_sources)()
         for source_id in list(tasks):
@@ -287,7 +290,7 @@ async def run(stop: asyncio.Event, rescan: float = RESCAN_SECONDS) -> None:
                 follow(source_id, stop), name=f"listening-{source_id}"
             )
         await _pause(stop, rescan)
-    await asyncio.gather(*tasks.values(), return_exceptions=True)
+    await asyncio.gather(warming, *tasks.values(), return_exceptions=True)
 
 
 # --- What the sources page shows and adds ------------------------------------------------------
