@@ -81,6 +81,13 @@ INSTALLED_APPS = [
     "kalrav.listening",
     "kalrav.portability",
 ]
+# A network's own operator commands live in its folder (networks/<slug>/management/commands/,
+# X's webhook for one); a folder that has them is an app, found here, never named.
+NETWORK_APPS = sorted(
+    f"kalrav.connectors.networks.{folder.parent.name}"
+    for folder in (PACKAGE_DIR / "connectors" / "networks").glob("*/management")
+)
+INSTALLED_APPS += NETWORK_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

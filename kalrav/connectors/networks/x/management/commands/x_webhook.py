@@ -5,9 +5,8 @@ for the operator's app, through X's API with the app's bearer token (KALRAV_X_BE
 non-zero when that webhook is missing or invalid, so a health check can run it. Every refusal
 prints X's reason and exits non-zero (kalrav/connectors/networks/x/webhook_admin.py).
 
-It sits with the operator's other commands (serve, listen, backup) and not in the connectors
-app: Django finds commands only in apps, and the connectors app importing a network's folder
-would make a circle (every network imports the connectors app).
+It lives in X's folder: a network folder with a `management/commands` folder is an app of its
+own (settings.NETWORK_APPS), so no code outside the folder names the network.
 """
 
 from __future__ import annotations
